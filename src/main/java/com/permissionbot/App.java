@@ -1,0 +1,124 @@
+package com.permissionbot;
+
+import com.permissionbot.cards.CardRenderer;
+import com.permissionbot.chat.CardActions;
+import com.permissionbot.chat.Conversation;
+import com.permissionbot.config.BotConfig;
+import com.permissionbot.edge.WebhookRoutes;
+import com.permissionbot.feishu.BotIdentity;
+import com.permissionbot.feishu.EventParser;
+import com.permissionbot.feishu.FeishuGateway;
+import com.permissionbot.feishu.PlatformResult;
+import com.permissionbot.feishu.SdkFeishuGateway;
+import com.permissionbot.inbox.EventHandler;
+import com.permissionbot.inbox.Inbox;
+import com.permissionbot.inbox.InboxWorker;
+import com.permissionbot.store.JdbcStore;
+import com.permissionbot.store.Store;
+import io.javalin.Javalin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/** The bot, built from its dependencies: tests start it on a random port with their own store, gateway and clock. */
+public final class App implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(App.class);
+
+    private final BotConfig cfg;
+    private final Store store;
+    private final FeishuGateway gateway;
+    private final InboxWorker worker;
+    private final Conversation conversation;
+    private final CardActions actions;
+    private final Javalin http;
+
+    public App(BotConfig cfg, Store store, FeishuGateway gateway, Clock clock) {
+        this.cfg = cfg;
+        this.store = store;
+        this.gateway = gateway;
+        String owner = "bot-" + UUID.randomUUID().toString().substring(0, 8);
+        CardRenderer cards = CardRenderer.load(cfg.cardsDir());
+        this.conversation = new Conversation(gateway, cards, botSelf(gateway, clock));
+        this.actions = new CardActions(store, clock);
+        this.worker = new InboxWorker(store, clock, cfg.inbox(), owner, Map.<String, EventHandler>of(
+                "im.message.receive_v1", row -> conversation.onMessage(EventParser.message(EventParser.tree(row.payload()))),
+                "im.chat.member.bot.added_v1", row -> conversation.onBotAdded(EventParser.botAdded(EventParser.tree(row.payload())))));
+        Inbox inbox = new Inbox(store, clock, cfg.inbox().lease(), cfg.inbox().retention(), owner);
+        var routes = new WebhookRoutes(cfg.feishu(), cfg.maxBodyBytes(), inbox, worker, actions);
+        this.http = Javalin.create(c -> {
+            c.showJavalinBanner = false;
+            c.http.maxRequestSize = cfg.maxBodyBytes();
+            c.useVirtualThreads = false;
+        });
+        routes.register(http);
+        http.get("/healthz", ctx -> ctx.json(Map.of("status", "ok", "mode", cfg.feishu().sandbox() ? "sandbox" : "feishu",
+                "inbox_depth", store.inboxDepth())));
+    }
+
+    /** Opens the store named by the config and the SDK gateway, then builds the app. */
+    public static App create(BotConfig cfg, Clock clock) {
+        return new App(cfg, JdbcStore.open(cfg.databaseUrl()), new SdkFeishuGateway(cfg.feishu(), clock), clock);
+    }
+
+    public App start() {
+        worker.start();
+        http.start(cfg.port());
+        log.info("permission-bot listening on port {} ({} mode)", port(), cfg.feishu().sandbox() ? "sandbox" : "feishu");
+        return this;
+    }
+
+    public int port() {
+        return http.port();
+    }
+
+    public Javalin http() {
+        return http;
+    }
+
+    public Store store() {
+        return store;
+    }
+
+    public CardActions cardActions() {
+        return actions;
+    }
+
+    public Conversation conversation() {
+        return conversation;
+    }
+
+    @Override
+    public void close() {
+        http.stop();
+        worker.close();
+        store.close();
+    }
+
+    /** The bot's open_id from bot/v3/info, asked again at most once a minute until it is known. */
+    private static Supplier<Conversation.BotSelf> botSelf(FeishuGateway gateway, Clock clock) {
+        return new Supplier<>() {
+            private volatile Conversation.BotSelf known;
+            private volatile Instant nextTry = Instant.MIN;
+
+            @Override
+            public Conversation.BotSelf get() {
+                if (known != null) return known;
+                if (clock.instant().isBefore(nextTry)) return new Conversation.BotSelf(null, null);
+                PlatformResult<BotIdentity> r = gateway.botIdentity();
+                if (r.ok() && r.value() != null && !r.value().openId().isEmpty()) {
+                    known = new Conversation.BotSelf(r.value().openId(), r.value().name());
+                    return known;
+                }
+                log.warn("cannot read the bot's open_id (code {}, log_id {}); group mentions are matched by name", r.code(), r.logId());
+                nextTry = clock.instant().plus(Duration.ofMinutes(1));
+                return new Conversation.BotSelf(null, null);
+            }
+        };
+    }
+}

@@ -1,0 +1,26 @@
+package com.permissionbot;
+
+import com.permissionbot.config.BotConfig;
+
+import java.util.Optional;
+import java.util.ServiceLoader;
+
+/**
+ * A local stand-in for the Open Platform that sandbox mode starts in-process; found with {@link ServiceLoader} so
+ * that no code outside {@code sandbox/} depends on the emulator.
+ */
+public interface LocalPlatform extends AutoCloseable {
+
+    /** Starts the platform and returns the Feishu settings that point the bot at it. */
+    BotConfig.Feishu start(BotConfig.Feishu defaults);
+
+    /** Lets the platform push events to the running bot (and serve its pages). */
+    default void attach(App app) {}
+
+    @Override
+    void close();
+
+    static Optional<LocalPlatform> find() {
+        return ServiceLoader.load(LocalPlatform.class).findFirst();
+    }
+}

@@ -1,0 +1,160 @@
+package com.permissionbot.cards;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Loads the card templates ({@code cards/*.json}, packaged in the jar, optionally overridden from a folder),
+ * validates them at start-up, and renders a card by filling variables into JSON string nodes.
+ */
+public final class CardRenderer {
+    /** Every template the bot uses; a missing or broken one stops start-up. */
+    public static final List<String> TEMPLATES = List.of("help", "welcome", "error");
+    /** https://open.feishu.cn/document/server-docs/im-v1/message/create : a card body is at most 30 KB. */
+    public static final int MAX_BYTES = 30 * 1024;
+    /** https://open.feishu.cn/document/feishu-cards/card-json-v2-structure : at most 200 elements. */
+    public static final int MAX_ELEMENTS = 200;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern VAR = Pattern.compile("\\$\\{([a-z_][a-z0-9_]*)}");
+    private static final Pattern ELEMENT_ID = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,19}");
+
+    private final Map<String, ObjectNode> templates;
+
+    private CardRenderer(Map<String, ObjectNode> templates) {
+        this.templates = templates;
+    }
+
+    /** Loads the packaged templates, each replaced by a file of the same name in {@code overrideDir} if present. */
+    public static CardRenderer load(Path overrideDir) {
+        Map<String, ObjectNode> out = new LinkedHashMap<>();
+        for (String name : TEMPLATES) {
+            String file = name + ".json";
+            String text;
+            Path override = overrideDir == null ? null : overrideDir.resolve(file);
+            try {
+                if (override != null && Files.isRegularFile(override)) {
+                    text = Files.readString(override);
+                    file = override.toString();
+                } else {
+                    try (InputStream in = CardRenderer.class.getResourceAsStream("/cards/" + file)) {
+                        if (in == null) throw new CardTemplateException(file, "is missing from the jar");
+                        text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                    }
+                }
+            } catch (IOException e) {
+                throw new CardTemplateException(file, "cannot be read: " + e.getMessage());
+            }
+            out.put(name, validate(file, text));
+        }
+        return new CardRenderer(out);
+    }
+
+    /** Parses and checks one template: JSON 2.0, update_multi, both languages on every text, valid element ids. */
+    static ObjectNode validate(String file, String text) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(text);
+        } catch (IOException e) {
+            throw new CardTemplateException(file, "is not valid JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+        }
+        if (!(root instanceof ObjectNode card)) throw new CardTemplateException(file, "must be a JSON object");
+        if (!"2.0".equals(card.path("schema").asText())) throw new CardTemplateException(file, "must declare \"schema\": \"2.0\"");
+        if (!card.path("config").path("update_multi").asBoolean(false)) {
+            throw new CardTemplateException(file, "must set config.update_multi to true (cards are updated in place)");
+        }
+        if (!card.path("body").path("elements").isArray()) throw new CardTemplateException(file, "needs body.elements");
+        checkTexts(file, card, "$");
+        return card;
+    }
+
+    private static void checkTexts(String file, JsonNode n, String path) {
+        if (n.isObject()) {
+            String tag = n.path("tag").asText("");
+            if (tag.equals("markdown") || tag.equals("plain_text") || tag.equals("lark_md")) {
+                JsonNode i18n = n.path("i18n_content");
+                if (!i18n.path("zh_cn").isTextual() || !i18n.path("en_us").isTextual()) {
+                    throw new CardTemplateException(file, path + " needs i18n_content with zh_cn and en_us");
+                }
+            }
+            if (n.has("element_id") && !ELEMENT_ID.matcher(n.path("element_id").asText()).matches()) {
+                throw new CardTemplateException(file, path + ".element_id must be a letter then up to 19 letters, digits or _");
+            }
+            n.fields().forEachRemaining(e -> checkTexts(file, e.getValue(), path + "." + e.getKey()));
+        } else if (n.isArray()) {
+            for (int i = 0; i < n.size(); i++) checkTexts(file, n.get(i), path + "[" + i + "]");
+        }
+    }
+
+    /** Renders a template; every variable it names must be given. */
+    public Card render(String name, Vars vars) {
+        ObjectNode t = templates.get(name);
+        if (t == null) throw new IllegalArgumentException("no card template '" + name + "'");
+        ObjectNode card = (ObjectNode) fill(t.deepCopy(), vars, name);
+        Card c = new Card(name, card);
+        int bytes = c.bytes();
+        if (bytes > MAX_BYTES) throw new IllegalStateException("card '" + name + "' is " + bytes + " bytes, over " + MAX_BYTES);
+        return c;
+    }
+
+    private JsonNode fill(JsonNode n, Vars vars, String name) {
+        if (n.isTextual()) return TextNode.valueOf(substitute(n.asText(), vars, name));
+        if (n.isObject()) {
+            ObjectNode o = (ObjectNode) n;
+            o.fields().forEachRemaining(e -> e.setValue(fill(e.getValue(), vars, name)));
+            return o;
+        }
+        if (n.isArray()) {
+            ArrayNode a = (ArrayNode) n;
+            for (int i = 0; i < a.size(); i++) a.set(i, fill(a.get(i), vars, name));
+        }
+        return n;
+    }
+
+    private static String substitute(String s, Vars vars, String name) {
+        if (s.indexOf("${") < 0) return s;
+        Matcher m = VAR.matcher(s);
+        StringBuilder b = new StringBuilder();
+        while (m.find()) {
+            String v = vars.values.get(m.group(1));
+            if (v == null) throw new IllegalStateException("card '" + name + "' needs variable " + m.group(1));
+            m.appendReplacement(b, Matcher.quoteReplacement(v));
+        }
+        m.appendTail(b);
+        return b.toString();
+    }
+
+    /** Template variables: {@link #text} escapes untrusted text for markdown; {@link #trusted} is the bot's own. */
+    public static final class Vars {
+        private final Map<String, String> values = new HashMap<>();
+
+        public static Vars of() {
+            return new Vars();
+        }
+
+        public Vars text(String key, String untrusted) {
+            values.put(key, Markdown.escape(untrusted));
+            return this;
+        }
+
+        public Vars trusted(String key, String value) {
+            values.put(key, value);
+            return this;
+        }
+    }
+}

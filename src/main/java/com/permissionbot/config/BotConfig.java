@@ -1,0 +1,78 @@
+package com.permissionbot.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/** The bot's whole configuration, validated; built by {@link ConfigLoader}. */
+public record BotConfig(
+        int port,
+        long maxBodyBytes,
+        Feishu feishu,
+        String databaseUrl,
+        Inbox inbox,
+        Apply apply,
+        Path cardsDir,
+        List<String> approvalCodes) {
+
+    /** Credentials and endpoint of the Open Platform; an empty appId means sandbox mode. */
+    public record Feishu(
+            String appId,
+            String appSecret,
+            String verificationToken,
+            String encryptKey,
+            String baseUrl,
+            String appVersion,
+            boolean allowUnencrypted,
+            Duration connectTimeout,
+            Duration readTimeout,
+            Duration callTimeout,
+            Duration maxRateLimitWait) {
+
+        public boolean sandbox() {
+            return appId.isEmpty();
+        }
+
+        public boolean encrypted() {
+            return !encryptKey.isEmpty();
+        }
+
+        /** Same values with the credentials and address of a local platform (sandbox mode). */
+        public Feishu pointedAt(String baseUrl, String appId, String appSecret, String token, String encryptKey) {
+            return new Feishu(appId, appSecret, token, encryptKey, baseUrl, appVersion, allowUnencrypted,
+                    connectTimeout, readTimeout, callTimeout, maxRateLimitWait);
+        }
+
+        @Override
+        public String toString() {
+            return "Feishu[appId=" + appId + ", baseUrl=" + baseUrl + ", encrypted=" + encrypted() + "]";
+        }
+    }
+
+    /** Durable inbox: workers, how long a claimed row is leased, how long de-dup keys are kept. */
+    public record Inbox(int workers, Duration lease, Duration retention, Duration pollInterval) {}
+
+    /** Who may press Apply, the per-tenant cooldown, and the version used when no other source names one. */
+    public record Apply(Set<String> allowedOpenIds, Duration cooldown, String fallbackVersion) {
+        public boolean anyone() {
+            return allowedOpenIds.isEmpty();
+        }
+    }
+
+    public BotConfig withFeishu(Feishu f) {
+        return new BotConfig(port, maxBodyBytes, f, databaseUrl, inbox, apply, cardsDir, approvalCodes);
+    }
+
+    public BotConfig withPort(int p) {
+        return new BotConfig(p, maxBodyBytes, feishu, databaseUrl, inbox, apply, cardsDir, approvalCodes);
+    }
+
+    public BotConfig withDatabaseUrl(String url) {
+        return new BotConfig(port, maxBodyBytes, feishu, url, inbox, apply, cardsDir, approvalCodes);
+    }
+
+    public BotConfig withInbox(Inbox i) {
+        return new BotConfig(port, maxBodyBytes, feishu, databaseUrl, i, apply, cardsDir, approvalCodes);
+    }
+}

@@ -1,0 +1,367 @@
+package com.permissionbot.edge;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.lark.oapi.card.CardActionHandler;
+import com.lark.oapi.core.request.EventReq;
+import com.lark.oapi.core.response.EventResp;
+import com.lark.oapi.core.utils.Jsons;
+import com.lark.oapi.event.CustomEventHandler;
+import com.lark.oapi.event.EventDispatcher;
+import com.lark.oapi.event.cardcallback.P2CardActionTriggerHandler;
+import com.lark.oapi.event.cardcallback.model.CallBackCard;
+import com.lark.oapi.event.cardcallback.model.CallBackToast;
+import com.lark.oapi.event.cardcallback.model.P2CardActionTrigger;
+import com.lark.oapi.event.cardcallback.model.P2CardActionTriggerResponse;
+import com.permissionbot.chat.CardActions;
+import com.permissionbot.chat.CardAnswer;
+import com.permissionbot.chat.CardClick;
+import com.permissionbot.config.BotConfig;
+import com.permissionbot.feishu.Envelope;
+import com.permissionbot.feishu.EventParser;
+import com.permissionbot.inbox.Inbox;
+import com.permissionbot.inbox.InboxWorker;
+import com.permissionbot.store.InboxRow;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The Feishu edge: {@code POST /webhook/event} and {@code POST /webhook/card}. The SDK's {@link EventDispatcher}
+ * decrypts, checks signatures and answers the challenge; around it we add a size limit, a cheap signature check
+ * first, the verification token on every request, 4xx for anything forged or malformed, and the durable inbox.
+ */
+public final class WebhookRoutes {
+    private static final Logger log = LoggerFactory.getLogger(WebhookRoutes.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The events the bot subscribes to; they go through the inbox (ack first, work later). */
+    public static final Set<String> EVENT_TYPES = Set.of("im.message.receive_v1", "im.chat.member.bot.added_v1", "approval_instance");
+
+    private final BotConfig.Feishu cfg;
+    private final long maxBody;
+    private final Inbox inbox;
+    private final InboxWorker worker;
+    private final CardActions actions;
+    private final SignedDispatcher dispatcher;
+    private final CardActionHandler legacyCards;
+    private final byte[] token;
+
+    public WebhookRoutes(BotConfig.Feishu cfg, long maxBody, Inbox inbox, InboxWorker worker, CardActions actions) {
+        this.cfg = cfg;
+        this.maxBody = maxBody;
+        this.inbox = inbox;
+        this.worker = worker;
+        this.actions = actions;
+        this.token = cfg.verificationToken().getBytes(StandardCharsets.UTF_8);
+        EventDispatcher.Builder b = EventDispatcher.newBuilder(cfg.verificationToken(), cfg.encryptKey());
+        for (String type : EVENT_TYPES) {
+            b.onCustomizedEvent(type, new CustomEventHandler() {
+                @Override
+                public void handle(EventReq req) {
+                    enqueue(req.getPlain());
+                }
+            });
+        }
+        b.onP2CardActionTrigger(new P2CardActionTriggerHandler() {
+            @Override
+            public P2CardActionTriggerResponse handle(P2CardActionTrigger event) {
+                return toSdk(click(event.getEventReq().getPlain()));
+            }
+        });
+        this.dispatcher = new SignedDispatcher(b);
+        this.legacyCards = CardActionHandler.newBuilder(cfg.verificationToken(), cfg.encryptKey(),
+                cardAction -> legacyAnswer(click(Jsons.DEFAULT.toJson(cardAction)))).build();
+    }
+
+    public void register(Javalin app) {
+        app.post("/webhook/event", this::event);
+        app.post("/webhook/card", this::card);
+    }
+
+    /** Events of both schemas, and new-style card callbacks (they share the format). */
+    void event(Context ctx) {
+        byte[] body = body(ctx);
+        if (body == null) return;
+        JsonNode json = parse(ctx, body);
+        if (json == null) return;
+        serve(ctx, body, json);
+    }
+
+    /** Card callbacks: new-style (schema 2.0, encrypted like events) and legacy (sha1 over the verification token). */
+    void card(Context ctx) {
+        byte[] body = body(ctx);
+        if (body == null) return;
+        JsonNode json = parse(ctx, body);
+        if (json == null) return;
+        if (json.has("encrypt") || json.has("schema")) {
+            serve(ctx, body, json);
+            return;
+        }
+        // https://open.feishu.cn/document/common-capabilities/message-card/add-card-interaction/message-card-security-verification
+        boolean challenge = "url_verification".equals(json.path("type").asText());
+        if (!challenge && !json.path("action").isObject()) {
+            reject(ctx, 400, "not a card callback", "");
+            return;
+        }
+        Intake in = Intake.begin(true);
+        try {
+            if (!challenge && !signaturePresent(ctx)) {
+                reject(ctx, 401, "legacy card callback without a signature", "");
+                return;
+            }
+            EventResp resp = legacyCards.handle(sdkRequest(ctx, body));
+            if (in.rejectStatus != 0) {
+                reject(ctx, in.rejectStatus, in.rejectReason, in.eventId);
+            } else if (resp.getStatusCode() != 200) {
+                reject(ctx, challenge ? 403 : 401, challenge ? "wrong verification token in challenge" : "legacy card signature mismatch", "");
+            } else {
+                ctx.status(200).contentType("application/json").result(resp.getBody());
+            }
+        } catch (Throwable t) {
+            reject(ctx, 400, "legacy card callback unreadable: " + t.getClass().getSimpleName(), "");
+        } finally {
+            Intake.end();
+        }
+    }
+
+    private void serve(Context ctx, byte[] body, JsonNode json) {
+        boolean hasEncrypt = json.path("encrypt").isTextual();
+        if (cfg.encrypted() && !hasEncrypt) {
+            reject(ctx, 400, "plaintext body but an encrypt key is configured", json.path("header").path("event_id").asText(""));
+            return;
+        }
+        if (!cfg.encrypted() && json.has("encrypt")) {
+            reject(ctx, 400, "encrypted body but no encrypt key is configured", "");
+            return;
+        }
+        boolean signed = false;
+        if (cfg.encrypted() && signaturePresent(ctx)) {
+            if (!dispatcher.signatureMatches(ctx.header("X-Lark-Request-Timestamp"), ctx.header("X-Lark-Request-Nonce"),
+                    new String(body, StandardCharsets.UTF_8), ctx.header("X-Lark-Signature"))) {
+                reject(ctx, 401, "signature mismatch", "");
+                return;
+            }
+            signed = true;
+        }
+        Intake in = Intake.begin(signed || !cfg.encrypted());
+        EventReq req = sdkRequest(ctx, body);
+        try {
+            EventResp resp = dispatcher.handle(req);
+            if (in.rejectStatus != 0) {
+                reject(ctx, in.rejectStatus, in.rejectReason, in.eventId);
+            } else if (resp.getStatusCode() == 200) {
+                if (!in.handled) unhandled(req, resp);
+                ctx.status(200).contentType("application/json").result(resp.getBody());
+                if (in.accepted != null) worker.submit(in.accepted);
+            } else if (in.storeFailed) {
+                // not stored, so not acknowledged: the platform retries later
+                log.error("event {}: could not be stored; answered 503 so the platform retries", in.eventId);
+                ctx.status(503).json(Map.of("msg", "temporarily unavailable"));
+            } else {
+                failed(ctx, req, in);
+            }
+        } catch (Throwable t) {
+            reject(ctx, 400, "unreadable request: " + t.getClass().getSimpleName(), in.eventId);
+        } finally {
+            Intake.end();
+        }
+    }
+
+    /** The SDK answered 500 and none of our handlers ran to the end: say why in a 4xx. */
+    private void failed(Context ctx, EventReq req, Intake in) {
+        String plain = req.getPlain();
+        if (plain == null) {
+            reject(ctx, 400, in.signed ? "cannot decrypt the body" : "unsigned request", "");
+            return;
+        }
+        try {
+            JsonNode json = JSON.readTree(plain);
+            Envelope env = Envelope.of(json);
+            if ("url_verification".equals(json.path("type").asText())) {
+                reject(ctx, 403, "wrong verification token in challenge", "");
+            } else if (!in.signed) {
+                reject(ctx, 401, "missing signature", env.eventId());
+            } else {
+                reject(ctx, 400, "malformed event", env.eventId());
+            }
+        } catch (JsonProcessingException e) {
+            reject(ctx, 400, "decrypted body is not JSON", "");
+        }
+    }
+
+    /** A 200 from the SDK that none of our handlers saw: a challenge, or an event type the bot does not handle. */
+    private void unhandled(EventReq req, EventResp resp) {
+        String plain = req.getPlain();
+        if (plain == null || new String(resp.getBody(), StandardCharsets.UTF_8).contains("\"challenge\"")) {
+            log.info("answered url_verification challenge");
+            return;
+        }
+        try {
+            Envelope env = Envelope.of(JSON.readTree(plain));
+            log.info("event {} of type '{}' is not handled by this bot; acknowledged and dropped", env.eventId(), env.type());
+        } catch (JsonProcessingException e) {
+            log.info("unreadable event acknowledged and dropped");
+        }
+    }
+
+    /** Runs inside the dispatcher for each subscribed event: token check, then the inbox (durable before the 200). */
+    private void enqueue(String plain) {
+        Intake in = Intake.current();
+        JsonNode json = EventParser.tree(plain);
+        Envelope env = Envelope.of(json);
+        in.eventId = env.eventId();
+        in.handled = true;
+        if (!checked(in, env)) return;
+        try {
+            Optional<InboxRow> row = inbox.accept(env.dedupKey(), env.eventId(), env.type(), env.tenantKey(), plain);
+            if (row.isPresent()) {
+                in.accepted = row.get();
+            } else {
+                in.duplicate = true;
+                log.info("event {} ({}) is a duplicate of {}; acknowledged and dropped", env.eventId(), env.type(), env.dedupKey());
+            }
+        } catch (RuntimeException e) {
+            in.storeFailed = true;
+            throw e;
+        }
+    }
+
+    private boolean checked(Intake in, Envelope env) {
+        if (!in.signed) {
+            in.reject(401, "missing signature");
+            return false;
+        }
+        if (!tokenMatches(env.token())) {
+            in.reject(403, "wrong verification token");
+            return false;
+        }
+        if (env.eventId().isEmpty()) {
+            in.reject(400, "no event id");
+            return false;
+        }
+        return true;
+    }
+
+    private CardAnswer click(String plain) {
+        Intake in = Intake.current();
+        JsonNode json = EventParser.tree(plain);
+        Envelope env = Envelope.of(json);
+        in.eventId = env.eventId();
+        in.handled = true;
+        boolean legacy = !json.has("schema");
+        if (legacy) {
+            // legacy callbacks are authenticated by their sha1 signature over the verification token (checked by the SDK)
+            in.eventId = json.path("open_message_id").asText("");
+        } else if (!checked(in, env)) {
+            return null;
+        }
+        CardClick c = EventParser.cardClick(json);
+        if (c.messageId().isEmpty() || c.operatorOpenId().isEmpty()) {
+            in.reject(400, "card callback without message or operator");
+            return null;
+        }
+        try {
+            return actions.handle(c);
+        } catch (RuntimeException e) {
+            log.error("click on message {} by {} failed: {}", c.messageId(), c.operatorOpenId(), e.toString(), e);
+            return CardAnswer.toast("error", "处理失败，已记录，请稍后重试。", "That failed and was logged; please try again later.");
+        }
+    }
+
+    /** https://open.feishu.cn/document/feishu-cards/card-callback-communication : toast and card in the response. */
+    private static P2CardActionTriggerResponse toSdk(CardAnswer a) {
+        if (a == null) return null;
+        P2CardActionTriggerResponse r = new P2CardActionTriggerResponse();
+        CallBackToast t = new CallBackToast();
+        t.setType(a.toastType());
+        t.setContent(a.toastZh());
+        t.setI18n(Map.of("zh_cn", a.toastZh(), "en_us", a.toastEn()));
+        r.setToast(t);
+        if (a.card() != null) {
+            CallBackCard card = new CallBackCard();
+            card.setType("raw");
+            // the SDK serialises with Gson: a Map survives, a Jackson node would not (protocol §0)
+            card.setData(JSON.convertValue(a.card().json(), HashMap.class));
+            r.setCard(card);
+        }
+        return r;
+    }
+
+    /** The legacy callback answers with the card itself at the top level, plus a toast (protocol §3.3). */
+    private static String legacyAnswer(CardAnswer a) {
+        if (a == null) return "{}";
+        var n = a.card() == null ? JSON.createObjectNode() : a.card().json().deepCopy();
+        n.putObject("toast").put("type", a.toastType()).put("content", a.toastZh())
+                .putObject("i18n").put("zh_cn", a.toastZh()).put("en_us", a.toastEn());
+        return n.toString();
+    }
+
+    private boolean tokenMatches(String got) {
+        return got != null && MessageDigest.isEqual(token, got.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static boolean signaturePresent(Context ctx) {
+        return ctx.header("X-Lark-Signature") != null && ctx.header("X-Lark-Request-Timestamp") != null
+                && ctx.header("X-Lark-Request-Nonce") != null;
+    }
+
+    private byte[] body(Context ctx) {
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > maxBody) {
+            reject(ctx, 413, "body of " + declared + " bytes is over the limit of " + maxBody, "");
+            return null;
+        }
+        byte[] body;
+        try (var in = ctx.req().getInputStream()) {
+            body = in.readNBytes((int) maxBody + 1);
+        } catch (java.io.IOException e) {
+            reject(ctx, 400, "body could not be read", "");
+            return null;
+        }
+        if (body.length > maxBody) {
+            reject(ctx, 413, "body is over the limit of " + maxBody + " bytes", "");
+            return null;
+        }
+        return body;
+    }
+
+    private static JsonNode parse(Context ctx, byte[] body) {
+        try {
+            JsonNode n = JSON.readTree(body);
+            if (n != null && n.isObject()) return n;
+        } catch (java.io.IOException ignored) {
+            // answered below
+        }
+        reject(ctx, 400, "body is not a JSON object", "");
+        return null;
+    }
+
+    private static EventReq sdkRequest(Context ctx, byte[] body) {
+        Map<String, List<String>> headers = new HashMap<>();
+        for (String name : ctx.headerMap().keySet()) {
+            // EventReq.getHeaderFirstValue lower-cases the name it looks up (protocol §0)
+            headers.put(name.toLowerCase(), List.of(ctx.header(name)));
+        }
+        EventReq req = new EventReq();
+        req.setHeaders(headers);
+        req.setBody(body);
+        req.setHttpPath(ctx.path());
+        return req;
+    }
+
+    private static void reject(Context ctx, int status, String reason, String eventId) {
+        log.warn("rejected {} {} with {}: {}{}", ctx.method(), ctx.path(), status, reason,
+                eventId == null || eventId.isEmpty() ? "" : " (event " + eventId + ")");
+        ctx.status(status).json(Map.of("msg", reason));
+    }
+}

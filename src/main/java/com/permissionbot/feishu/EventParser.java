@@ -1,0 +1,95 @@
+package com.permissionbot.feishu;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.permissionbot.chat.BotAdded;
+import com.permissionbot.chat.CardClick;
+import com.permissionbot.chat.IncomingMessage;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Turns the platform's event JSON into the conversation's records, tolerating absent fields. */
+public final class EventParser {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private EventParser() {}
+
+    public static JsonNode tree(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+        }
+    }
+
+    /** https://open.feishu.cn/document/server-docs/im-v1/message/events/receive */
+    public static IncomingMessage message(JsonNode body) {
+        Envelope env = Envelope.of(body);
+        JsonNode m = body.path("event").path("message");
+        JsonNode sender = body.path("event").path("sender");
+        String type = Envelope.text(m, "message_type");
+        String text = "";
+        if ("text".equals(type)) {
+            text = Envelope.text(tree(Envelope.text(m, "content").isEmpty() ? "{}" : Envelope.text(m, "content")), "text");
+        } else if ("post".equals(type)) {
+            text = postText(tree(Envelope.text(m, "content").isEmpty() ? "{}" : Envelope.text(m, "content")));
+        }
+        List<IncomingMessage.Mention> mentions = new ArrayList<>();
+        for (JsonNode x : m.path("mentions")) {
+            mentions.add(new IncomingMessage.Mention(Envelope.text(x, "key"), Envelope.text(x.path("id"), "open_id"),
+                    Envelope.text(x, "name")));
+        }
+        return new IncomingMessage(env.eventId(), env.tenantKey(), Envelope.text(m, "message_id"), Envelope.text(m, "chat_id"),
+                Envelope.text(m, "chat_type"), Envelope.text(sender.path("sender_id"), "open_id"), type, text, mentions);
+    }
+
+    /** A rich-text (post) message as plain text: every text and @ node of every paragraph, any language. */
+    private static String postText(JsonNode content) {
+        JsonNode post = content.has("content") ? content : content.elements().hasNext() ? content.elements().next() : content;
+        StringBuilder b = new StringBuilder();
+        String title = Envelope.text(post, "title");
+        if (!title.isEmpty()) b.append(title).append('\n');
+        for (JsonNode para : post.path("content")) {
+            for (JsonNode node : para) {
+                String tag = Envelope.text(node, "tag");
+                if (tag.equals("text") || tag.equals("a") || tag.equals("code_block")) b.append(Envelope.text(node, "text"));
+                else if (tag.equals("at")) b.append(Envelope.text(node, "user_id").isEmpty() ? "" : "@" + Envelope.text(node, "user_name"));
+            }
+            b.append('\n');
+        }
+        return b.toString().trim();
+    }
+
+    /** https://open.feishu.cn/document/server-docs/group/chat-member/event/added-2 */
+    public static com.permissionbot.chat.BotAdded botAdded(JsonNode body) {
+        Envelope env = Envelope.of(body);
+        JsonNode e = body.path("event");
+        return new BotAdded(env.eventId(), env.tenantKey(), Envelope.text(e, "chat_id"),
+                Envelope.text(e.path("operator_id"), "open_id"), Envelope.text(e, "name"));
+    }
+
+    /** https://open.feishu.cn/document/feishu-cards/card-callback-communication (new) and the legacy shape (§3.3). */
+    public static CardClick cardClick(JsonNode body) {
+        boolean legacy = !body.has("schema");
+        JsonNode e = legacy ? body : body.path("event");
+        JsonNode ctx = e.path("context");
+        String messageId = first(Envelope.text(ctx, "open_message_id"), Envelope.text(e, "open_message_id"));
+        String chatId = first(Envelope.text(ctx, "open_chat_id"), Envelope.text(e, "open_chat_id"));
+        String operator = legacy ? Envelope.text(e, "open_id") : Envelope.text(e.path("operator"), "open_id");
+        String tenant = legacy ? Envelope.text(e, "tenant_key") : first(Envelope.text(body.path("header"), "tenant_key"),
+                Envelope.text(e.path("operator"), "tenant_key"));
+        Map<String, String> value = new LinkedHashMap<>();
+        JsonNode v = e.path("action").path("value");
+        if (v.isObject()) v.fields().forEachRemaining(f -> value.put(f.getKey(), f.getValue().isValueNode() ? f.getValue().asText() : f.getValue().toString()));
+        else if (v.isTextual()) value.put("action", v.asText());
+        return new CardClick(tenant, messageId, chatId, operator, value, Envelope.text(e, "token"));
+    }
+
+    private static String first(String a, String b) {
+        return a.isEmpty() ? b : a;
+    }
+}

@@ -1,0 +1,34 @@
+package com.permissionbot.feishu;
+
+import java.time.Duration;
+
+/**
+ * The platform's answer to one call: {@code code} 0 is success, {@code logId} is for support, {@code retryAfter}
+ * is set when rate limited. A call that never got an answer has code {@link #NETWORK}.
+ */
+public record PlatformResult<T>(int code, String msg, String logId, int httpStatus, Duration retryAfter, T value) {
+    /** No answer: connect failure, timeout, or an unreadable response; the platform may or may not have acted. */
+    public static final int NETWORK = -1;
+    public static final int RATE_LIMITED = 99991400;
+
+    public boolean ok() {
+        return code == 0;
+    }
+
+    public boolean rateLimited() {
+        return code == RATE_LIMITED || httpStatus == 429;
+    }
+
+    /** True when nobody can tell whether the platform received the call (network failure or a 5xx). */
+    public boolean uncertain() {
+        return code == NETWORK || httpStatus >= 500;
+    }
+
+    public static <T> PlatformResult<T> network(String why) {
+        return new PlatformResult<>(NETWORK, why, "", 0, null, null);
+    }
+
+    public <U> PlatformResult<U> withValue(U v) {
+        return new PlatformResult<>(code, msg, logId, httpStatus, retryAfter, v);
+    }
+}

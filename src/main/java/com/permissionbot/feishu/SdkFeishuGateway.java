@@ -1,0 +1,247 @@
+package com.permissionbot.feishu;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.lark.oapi.Client;
+import com.lark.oapi.core.httpclient.OkHttpTransport;
+import com.lark.oapi.core.response.BaseResponse;
+import com.lark.oapi.core.response.RawResponse;
+import com.lark.oapi.core.token.AccessTokenType;
+import com.lark.oapi.okhttp.OkHttpClient;
+import com.lark.oapi.service.application.v6.model.GetApplicationAppVersionReq;
+import com.lark.oapi.service.application.v6.model.GetApplicationReq;
+import com.lark.oapi.service.approval.v4.model.SubscribeApprovalReq;
+import com.lark.oapi.service.approval.v4.model.UnsubscribeApprovalReq;
+import com.lark.oapi.service.im.v1.model.CreateMessageReq;
+import com.lark.oapi.service.im.v1.model.CreateMessageReqBody;
+import com.lark.oapi.service.im.v1.model.PatchMessageReq;
+import com.lark.oapi.service.im.v1.model.PatchMessageReqBody;
+import com.lark.oapi.service.im.v1.model.ReplyMessageReq;
+import com.lark.oapi.service.im.v1.model.ReplyMessageReqBody;
+import com.permissionbot.cards.Card;
+import com.permissionbot.config.BotConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * {@link FeishuGateway} over the official SDK {@link Client}, adding what the SDK lacks (protocol §0): real
+ * connect/read/call timeouts, evict-and-retry-once on an invalid token, and back-off on rate limits.
+ */
+public final class SdkFeishuGateway implements FeishuGateway {
+    private static final Logger log = LoggerFactory.getLogger(SdkFeishuGateway.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** https://open.feishu.cn/document/server-docs/api-call-guide/generic-error-code */
+    static final Set<Integer> INVALID_TOKEN = Set.of(99991663, 99991661, 99991664, 99991671);
+
+    private final Client client;
+    private final TokenCache tokens = new TokenCache();
+    private final Duration maxWait;
+    private final Clock clock;
+    /** Per API, the instant before which the platform asked us not to call again. */
+    private final Map<String, Instant> blockedUntil = new ConcurrentHashMap<>();
+
+    public SdkFeishuGateway(BotConfig.Feishu cfg, Clock clock) {
+        this.maxWait = cfg.maxRateLimitWait();
+        this.clock = clock;
+        OkHttpClient http = new OkHttpClient.Builder()
+                .connectTimeout(cfg.connectTimeout())
+                .readTimeout(cfg.readTimeout())
+                .writeTimeout(cfg.readTimeout())
+                .callTimeout(cfg.callTimeout())
+                // an apply must never be re-sent behind our back: it spends quota
+                .retryOnConnectionFailure(false)
+                .build();
+        this.client = Client.newBuilder(cfg.appId(), cfg.appSecret())
+                .openBaseUrl(cfg.baseUrl())
+                .tokenCache(tokens)
+                .httpTransport(new OkHttpTransport(http))
+                .build();
+    }
+
+    /** https://open.feishu.cn/document/server-docs/im-v1/message/reply */
+    @Override
+    public PlatformResult<String> replyCard(String messageId, Card card, String uuid) {
+        var body = ReplyMessageReqBody.newBuilder().msgType("interactive").content(card.toJson()).uuid(uuid).build();
+        return typed("im.reply", () -> client.im().v1().message().reply(
+                        ReplyMessageReq.newBuilder().messageId(messageId).replyMessageReqBody(body).build()),
+                r -> r.getData() == null ? null : r.getData().getMessageId());
+    }
+
+    /** https://open.feishu.cn/document/server-docs/im-v1/message/create */
+    @Override
+    public PlatformResult<String> sendCard(String chatId, Card card, String uuid) {
+        var body = CreateMessageReqBody.newBuilder().receiveId(chatId).msgType("interactive").content(card.toJson()).uuid(uuid).build();
+        return typed("im.send", () -> client.im().v1().message().create(
+                        CreateMessageReq.newBuilder().receiveIdType("chat_id").createMessageReqBody(body).build()),
+                r -> r.getData() == null ? null : r.getData().getMessageId());
+    }
+
+    /** https://open.feishu.cn/document/server-docs/im-v1/message-card/patch */
+    @Override
+    public PlatformResult<Void> updateCard(String messageId, Card card) {
+        var body = PatchMessageReqBody.newBuilder().content(card.toJson()).build();
+        return typed("im.patch", () -> client.im().v1().message().patch(
+                PatchMessageReq.newBuilder().messageId(messageId).patchMessageReqBody(body).build()), r -> null);
+    }
+
+    /** https://open.feishu.cn/document/application-v6/scope/list */
+    @Override
+    public PlatformResult<List<ScopeGrant>> listScopes() {
+        return typed("scopes.list", () -> client.application().v6().scope().list(), r -> {
+            List<ScopeGrant> out = new ArrayList<>();
+            if (r.getData() != null && r.getData().getScopes() != null) {
+                for (var s : r.getData().getScopes()) {
+                    out.add(new ScopeGrant(s.getScopeName(), Integer.valueOf(1).equals(s.getGrantStatus())));
+                }
+            }
+            return out;
+        });
+    }
+
+    /** https://open.feishu.cn/document/application-v6/scope/apply */
+    @Override
+    public PlatformResult<Void> applyScopes() {
+        return typed("scopes.apply", () -> client.application().v6().scope().apply(), r -> null);
+    }
+
+    /** https://open.feishu.cn/document/server-docs/approval-v4/event/event-interface/subscribe */
+    @Override
+    public PlatformResult<Void> subscribeApproval(String code) {
+        return typed("approval.subscribe", () -> client.approval().v4().approval().subscribe(
+                SubscribeApprovalReq.newBuilder().approvalCode(code).build()), r -> null);
+    }
+
+    /** https://open.feishu.cn/document/server-docs/approval-v4/event/event-interface/unsubscribe */
+    @Override
+    public PlatformResult<Void> unsubscribeApproval(String code) {
+        return typed("approval.unsubscribe", () -> client.approval().v4().approval().unsubscribe(
+                UnsubscribeApprovalReq.newBuilder().approvalCode(code).build()), r -> null);
+    }
+
+    /** https://open.feishu.cn/document/client-docs/bot-v3/obtain-bot-info (no typed call in the SDK) */
+    @Override
+    public PlatformResult<BotIdentity> botIdentity() {
+        return withRetries("bot.info", () -> {
+            RawResponse raw = client.get("/open-apis/bot/v3/info", null, AccessTokenType.Tenant);
+            JsonNode body = JSON.readTree(raw.getBody() == null ? new byte[0] : raw.getBody());
+            JsonNode bot = body.path("bot");
+            BotIdentity id = bot.isObject() ? new BotIdentity(bot.path("open_id").asText(""), bot.path("app_name").asText("")) : null;
+            return new Answer<>(body.path("code").asInt(PlatformResult.NETWORK), body.path("msg").asText(""), raw, id);
+        });
+    }
+
+    /** https://open.feishu.cn/document/server-docs/application-v6/application/get then …/get-2 */
+    @Override
+    public PlatformResult<AppVersion> appVersion() {
+        PlatformResult<String> online = typed("app.get", () -> client.application().v6().application().get(
+                        GetApplicationReq.newBuilder().appId("me").lang("zh_cn").build()),
+                r -> r.getData() == null || r.getData().getApp() == null ? null : r.getData().getApp().getOnlineVersionId());
+        if (!online.ok() || online.value() == null || online.value().isEmpty()) return online.withValue(null);
+        return typed("app.version", () -> client.application().v6().applicationAppVersion().get(
+                        GetApplicationAppVersionReq.newBuilder().appId("me").versionId(online.value()).lang("zh_cn").build()),
+                r -> r.getData() == null || r.getData().getAppVersion() == null ? null
+                        : new AppVersion(r.getData().getAppVersion().getVersion(), r.getData().getAppVersion().getVersionId()));
+    }
+
+    /** One call to the platform that may throw. */
+    @FunctionalInterface
+    private interface Attempt<T> {
+        Answer<T> run() throws Exception;
+    }
+
+    /** A call's answer before the retry policy looks at it. */
+    private record Answer<T>(int code, String msg, RawResponse raw, T value) {}
+
+    private <R extends BaseResponse<?>, T> PlatformResult<T> typed(String api, Attempt0<R> call, Function<R, T> value) {
+        return withRetries(api, () -> {
+            R r = call.run();
+            return new Answer<>(r.getCode(), r.getMsg(), r.getRawResponse(), r.getCode() == 0 ? value.apply(r) : null);
+        });
+    }
+
+    /** A typed SDK call. */
+    @FunctionalInterface
+    private interface Attempt0<R> {
+        R run() throws Exception;
+    }
+
+    private <T> PlatformResult<T> withRetries(String api, Attempt<T> attempt) {
+        Instant blocked = blockedUntil.get(api);
+        Instant now = clock.instant();
+        if (blocked != null && now.isBefore(blocked)) {
+            return new PlatformResult<>(PlatformResult.RATE_LIMITED, "rate limited (waiting for the platform's reset)", "", 429,
+                    Duration.between(now, blocked), null);
+        }
+        for (int tries = 1; ; tries++) {
+            Answer<T> a;
+            try {
+                a = attempt.run();
+            } catch (Exception e) {
+                log.warn("platform call {} got no answer: {}", api, e.toString());
+                return PlatformResult.network(e.getClass().getSimpleName());
+            }
+            int status = a.raw() == null ? 0 : a.raw().getStatusCode();
+            String logId = a.raw() == null ? "" : nullToEmpty(a.raw().getRequestID());
+            if (INVALID_TOKEN.contains(a.code()) && tries == 1) {
+                log.info("platform call {} got invalid-token code {}; fetching a new token and retrying once (log_id {})", api, a.code(), logId);
+                tokens.evictAll();
+                continue;
+            }
+            Duration retryAfter = null;
+            if (a.code() == PlatformResult.RATE_LIMITED || status == 429) {
+                retryAfter = resetOf(a.raw());
+                if (tries == 1 && retryAfter.compareTo(maxWait) <= 0) {
+                    sleep(retryAfter);
+                    continue;
+                }
+                blockedUntil.put(api, clock.instant().plus(retryAfter));
+                log.warn("platform call {} rate limited; backing off {} s (log_id {})", api, retryAfter.toSeconds(), logId);
+            }
+            if (a.code() != 0) log.info("platform call {} answered code {} '{}' (HTTP {}, log_id {})", api, a.code(), a.msg(), status, logId);
+            return new PlatformResult<>(a.code(), nullToEmpty(a.msg()), logId, status, retryAfter, a.value());
+        }
+    }
+
+    /** {@code x-ogw-ratelimit-reset} in seconds (protocol §7); 1 s when absent or unreadable. */
+    private static Duration resetOf(RawResponse raw) {
+        if (raw != null && raw.getHeaders() != null) {
+            for (var e : raw.getHeaders().entrySet()) {
+                if (e.getKey() != null && e.getKey().equalsIgnoreCase("x-ogw-ratelimit-reset") && !e.getValue().isEmpty()) {
+                    try {
+                        return Duration.ofSeconds(Math.max(0, Long.parseLong(e.getValue().get(0).trim())));
+                    } catch (NumberFormatException ignored) {
+                        break;
+                    }
+                }
+            }
+        }
+        return Duration.ofSeconds(1);
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String nullToEmpty(String s) {
+        return s == null ? "" : s;
+    }
+
+    static String utf8(byte[] b) {
+        return b == null ? "" : new String(b, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,166 @@
+package com.permissionbot.inbox;
+
+import com.permissionbot.config.BotConfig;
+import com.permissionbot.store.InboxRow;
+import com.permissionbot.store.Store;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Works acknowledged inbox rows on a thread pool: new rows are handed over directly after the ack; a poller takes
+ * rows left pending or whose lease ran out (a crashed process), and leases of rows in flight are renewed.
+ */
+public final class InboxWorker implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(InboxWorker.class);
+    /** A row that was claimed this often without finishing is given up (it probably kills its worker). */
+    static final int MAX_ATTEMPTS = 5;
+
+    private final Store store;
+    private final Clock clock;
+    private final BotConfig.Inbox cfg;
+    private final String owner;
+    private final Map<String, EventHandler> handlers;
+    private final ThreadPoolExecutor pool;
+    private final ScheduledExecutorService timer;
+    private final Set<Long> inFlight = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    public InboxWorker(Store store, Clock clock, BotConfig.Inbox cfg, String owner, Map<String, EventHandler> handlers) {
+        this.store = store;
+        this.clock = clock;
+        this.cfg = cfg;
+        this.owner = owner;
+        this.handlers = Map.copyOf(handlers);
+        this.pool = new ThreadPoolExecutor(cfg.workers(), cfg.workers(), 60, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(10_000), named("inbox-worker"));
+        this.timer = Executors.newSingleThreadScheduledExecutor(named("inbox-timer"));
+    }
+
+    /** Starts the poller (which at once resumes rows an earlier process left unfinished) and the lease renewal. */
+    public void start() {
+        long poll = cfg.pollInterval().toMillis();
+        timer.scheduleWithFixedDelay(this::poll, 0, poll, TimeUnit.MILLISECONDS);
+        long renew = Math.max(1000, cfg.lease().toMillis() / 3);
+        timer.scheduleWithFixedDelay(this::renew, renew, renew, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::purge, 1, 60, TimeUnit.MINUTES);
+    }
+
+    /** Hands a row this process has just stored (and leased) to a worker. */
+    public void submit(InboxRow row) {
+        if (closed) {
+            store.inboxRelease(row.id(), owner);
+            return;
+        }
+        inFlight.add(row.id());
+        try {
+            pool.execute(() -> process(row));
+        } catch (RejectedExecutionException full) {
+            inFlight.remove(row.id());
+            store.inboxRelease(row.id(), owner);
+        }
+    }
+
+    private void process(InboxRow row) {
+        String status = InboxRow.DONE;
+        String error = null;
+        try {
+            EventHandler h = handlers.get(row.eventType());
+            if (h == null) {
+                log.warn("event {} of type {} has no handler; dropped", row.eventId(), row.eventType());
+            } else if (row.attempts() > MAX_ATTEMPTS) {
+                status = InboxRow.FAILED;
+                error = "gave up after " + (row.attempts() - 1) + " unfinished attempts";
+                log.error("event {} ({}): {}", row.eventId(), row.eventType(), error);
+            } else {
+                h.handle(row);
+            }
+        } catch (Exception e) {
+            status = InboxRow.FAILED;
+            error = e.getClass().getSimpleName() + ": " + e.getMessage();
+            log.error("event {} ({}) failed: {}", row.eventId(), row.eventType(), error, e);
+        } finally {
+            try {
+                if (!store.inboxFinish(row.id(), owner, status, error, clock.instant())) {
+                    log.warn("event {}: row was taken over by another worker before it finished", row.eventId());
+                }
+            } catch (RuntimeException e) {
+                log.error("event {}: could not mark the row finished: {}", row.eventId(), e.toString());
+            }
+            inFlight.remove(row.id());
+        }
+    }
+
+    private void poll() {
+        if (closed) return;
+        try {
+            int room = Math.max(0, pool.getQueue().remainingCapacity() - 100);
+            if (room == 0) return;
+            List<InboxRow> rows = store.inboxClaim(owner, clock.instant(), cfg.lease(), Math.min(room, 500));
+            if (!rows.isEmpty()) log.info("resuming {} unfinished inbox row(s)", rows.size());
+            rows.forEach(this::submit);
+        } catch (RuntimeException e) {
+            log.error("inbox poll failed: {}", e.toString());
+        }
+    }
+
+    private void renew() {
+        if (inFlight.isEmpty()) return;
+        try {
+            store.inboxRenew(owner, List.copyOf(inFlight), clock.instant().plus(cfg.lease()));
+        } catch (RuntimeException e) {
+            log.error("inbox lease renewal failed: {}", e.toString());
+        }
+    }
+
+    private void purge() {
+        try {
+            var before = clock.instant().minus(cfg.retention());
+            int n = store.inboxPurge(before) + store.purgeActions(before);
+            if (n > 0) log.info("purged {} finished inbox row(s) and click claim(s) older than {}", n, cfg.retention());
+        } catch (RuntimeException e) {
+            log.error("inbox purge failed: {}", e.toString());
+        }
+    }
+
+    /** Rows handed to workers and not finished yet. */
+    public int inFlight() {
+        return inFlight.size();
+    }
+
+    /** Stops taking work, lets running handlers finish for a moment, and returns the rest to the queue. */
+    @Override
+    public void close() {
+        closed = true;
+        timer.shutdownNow();
+        pool.shutdown();
+        try {
+            pool.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Runnable r : pool.shutdownNow()) log.debug("dropped queued task {}", r);
+        for (Long id : List.copyOf(inFlight)) store.inboxRelease(id, owner);
+    }
+
+    static java.util.concurrent.ThreadFactory named(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

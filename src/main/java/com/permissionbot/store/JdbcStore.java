@@ -1,0 +1,189 @@
+package com.permissionbot.store;
+
+import com.zaxxer.hikari.HikariDataSource;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/** The {@link Store} over JDBC: SQLite by default, PostgreSQL for replicas; the schema is migrated on open. */
+public final class JdbcStore implements Store {
+    private static final String ROW = "id, dedup_key, event_id, event_type, tenant_key, payload, status, attempts, received_at";
+
+    private final HikariDataSource ds;
+    private final boolean postgres;
+
+    private JdbcStore(HikariDataSource ds, boolean postgres) {
+        this.ds = ds;
+        this.postgres = postgres;
+    }
+
+    /** Opens the database named by a {@code DATABASE_URL} value and brings its schema up to date. */
+    public static JdbcStore open(String databaseUrl) {
+        Database.Target t = Database.parse(databaseUrl);
+        HikariDataSource ds = Database.open(t);
+        try (Connection c = ds.getConnection()) {
+            Migrations.apply(c, t.postgres());
+        } catch (SQLException e) {
+            ds.close();
+            throw new StoreException("cannot migrate " + t, e);
+        }
+        return new JdbcStore(ds, t.postgres());
+    }
+
+    @Override
+    public Optional<InboxRow> inboxInsert(InboxRow r, String owner, Instant leaseUntil) {
+        String sql = "INSERT INTO inbox (dedup_key, event_id, event_type, tenant_key, payload, status, owner, lease_until,"
+                + " attempts, received_at) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING RETURNING " + ROW;
+        return query(sql, JdbcStore::row, r.dedupKey(), r.eventId(), r.eventType(), r.tenantKey(), r.payload(), r.status(),
+                owner, leaseUntil.toEpochMilli(), r.attempts(), r.receivedAt().toEpochMilli()).stream().findFirst();
+    }
+
+    @Override
+    public List<InboxRow> inboxClaim(String owner, Instant now, Duration lease, int limit) {
+        String open = "(status = 'pending' OR (status = 'working' AND lease_until < ?))";
+        String pick = "SELECT id FROM inbox WHERE " + open + " ORDER BY id LIMIT ?" + (postgres ? " FOR UPDATE SKIP LOCKED" : "");
+        String sql = "UPDATE inbox SET status = 'working', owner = ?, lease_until = ?, attempts = attempts + 1"
+                + " WHERE id IN (" + pick + ") AND " + open + " RETURNING " + ROW;
+        long t = now.toEpochMilli();
+        return query(sql, JdbcStore::row, owner, now.plus(lease).toEpochMilli(), t, limit, t)
+                .stream().sorted((a, b) -> Long.compare(a.id(), b.id())).toList();
+    }
+
+    @Override
+    public void inboxRenew(String owner, Collection<Long> ids, Instant until) {
+        for (Long id : ids) update("UPDATE inbox SET lease_until = ? WHERE id = ? AND owner = ? AND status = 'working'",
+                until.toEpochMilli(), id, owner);
+    }
+
+    @Override
+    public boolean inboxFinish(long id, String owner, String status, String error, Instant now) {
+        return update("UPDATE inbox SET status = ?, error = ?, finished_at = ?, lease_until = NULL"
+                        + " WHERE id = ? AND owner = ? AND status = 'working'",
+                status, error, now.toEpochMilli(), id, owner) == 1;
+    }
+
+    @Override
+    public void inboxRelease(long id, String owner) {
+        update("UPDATE inbox SET status = 'pending', owner = NULL, lease_until = NULL WHERE id = ? AND owner = ? AND status = 'working'",
+                id, owner);
+    }
+
+    @Override
+    public int inboxPurge(Instant before) {
+        return update("DELETE FROM inbox WHERE status IN ('done', 'failed') AND received_at < ?", before.toEpochMilli());
+    }
+
+    @Override
+    public long inboxDepth() {
+        return query("SELECT COUNT(*) FROM inbox WHERE status IN ('pending', 'working')", rs -> rs.getLong(1)).get(0);
+    }
+
+    @Override
+    public Optional<InboxRow> inboxFind(String dedupKey) {
+        return query("SELECT " + ROW + " FROM inbox WHERE dedup_key = ?", JdbcStore::row, dedupKey).stream().findFirst();
+    }
+
+    @Override
+    public ActionClaim claimAction(String key, Instant now) {
+        if (update("INSERT INTO card_actions (action_key, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                key, now.toEpochMilli()) == 1) {
+            return new ActionClaim(true, false, null);
+        }
+        return query("SELECT finished, response FROM card_actions WHERE action_key = ?",
+                rs -> new ActionClaim(false, rs.getInt(1) == 1, rs.getString(2)), key)
+                .stream().findFirst()
+                .orElseGet(() -> claimAction(key, now));
+    }
+
+    @Override
+    public void finishAction(String key, String response, Instant now) {
+        update("UPDATE card_actions SET finished = 1, response = ?, finished_at = ? WHERE action_key = ?",
+                response, now.toEpochMilli(), key);
+    }
+
+    @Override
+    public void releaseAction(String key) {
+        update("DELETE FROM card_actions WHERE action_key = ?", key);
+    }
+
+    @Override
+    public int purgeActions(Instant before) {
+        return update("DELETE FROM card_actions WHERE created_at < ?", before.toEpochMilli());
+    }
+
+    @Override
+    public void audit(AuditEntry e) {
+        update("INSERT INTO audit_log (at, tenant_key, chat_id, actor, action, detail, code, log_id) VALUES (?,?,?,?,?,?,?,?)",
+                e.at().toEpochMilli(), e.tenantKey(), e.chatId(), e.actor(), e.action(), e.detail(), e.code(), e.logId());
+    }
+
+    @Override
+    public List<AuditEntry> recentAudit(int limit) {
+        return query("SELECT at, tenant_key, chat_id, actor, action, detail, code, log_id FROM audit_log ORDER BY id DESC LIMIT ?",
+                rs -> new AuditEntry(Instant.ofEpochMilli(rs.getLong(1)), rs.getString(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5), rs.getString(6), nullableInt(rs, 7), rs.getString(8)),
+                limit);
+    }
+
+    @Override
+    public void close() {
+        ds.close();
+    }
+
+    private static InboxRow row(ResultSet rs) throws SQLException {
+        return new InboxRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                rs.getString(6), rs.getString(7), rs.getInt(8), Instant.ofEpochMilli(rs.getLong(9)));
+    }
+
+    private static Integer nullableInt(ResultSet rs, int col) throws SQLException {
+        int v = rs.getInt(col);
+        return rs.wasNull() ? null : v;
+    }
+
+    /** Maps one result row. */
+    @FunctionalInterface
+    private interface RowMapper<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    private int update(String sql, Object... args) {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, args);
+            return ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new StoreException(sql, e);
+        }
+    }
+
+    private <T> List<T> query(String sql, RowMapper<T> mapper, Object... args) {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, args);
+            List<T> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.add(mapper.map(rs));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new StoreException(sql, e);
+        }
+    }
+
+    private static void bind(PreparedStatement ps, Object[] args) throws SQLException {
+        for (int i = 0; i < args.length; i++) {
+            Object a = args[i];
+            if (a == null) ps.setNull(i + 1, Types.NULL);
+            else if (a instanceof Long l) ps.setLong(i + 1, l);
+            else if (a instanceof Integer n) ps.setInt(i + 1, n);
+            else ps.setString(i + 1, a.toString());
+        }
+    }
+}

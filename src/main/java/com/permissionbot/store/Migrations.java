@@ -1,0 +1,89 @@
+package com.permissionbot.store;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/** The schema, as numbered steps applied once each at start-up, in one transaction per step. */
+final class Migrations {
+    private Migrations() {}
+
+    /** Each step is a list of statements; {@code %ID%} becomes the dialect's auto-increment key. */
+    private static final List<List<String>> STEPS = List.of(
+            List.of(
+                    """
+                    CREATE TABLE inbox (
+                      id %ID%,
+                      dedup_key TEXT NOT NULL UNIQUE,
+                      event_id TEXT UNIQUE,
+                      event_type TEXT NOT NULL,
+                      tenant_key TEXT,
+                      payload TEXT NOT NULL,
+                      status TEXT NOT NULL,
+                      owner TEXT,
+                      lease_until BIGINT,
+                      attempts INTEGER NOT NULL DEFAULT 0,
+                      received_at BIGINT NOT NULL,
+                      finished_at BIGINT,
+                      error TEXT)""",
+                    "CREATE INDEX inbox_open ON inbox (status, lease_until)",
+                    "CREATE INDEX inbox_received ON inbox (received_at)",
+                    """
+                    CREATE TABLE card_actions (
+                      action_key TEXT PRIMARY KEY,
+                      finished INTEGER NOT NULL DEFAULT 0,
+                      response TEXT,
+                      created_at BIGINT NOT NULL,
+                      finished_at BIGINT)""",
+                    """
+                    CREATE TABLE audit_log (
+                      id %ID%,
+                      at BIGINT NOT NULL,
+                      tenant_key TEXT,
+                      chat_id TEXT,
+                      actor TEXT,
+                      action TEXT NOT NULL,
+                      detail TEXT,
+                      code INTEGER,
+                      log_id TEXT)"""));
+
+    static int latest() {
+        return STEPS.size();
+    }
+
+    static void apply(Connection c, boolean postgres) throws SQLException {
+        String id = postgres ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT";
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            if (postgres) s.execute("SELECT pg_advisory_xact_lock(727274)");
+            s.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+            int current = 0;
+            try (ResultSet rs = s.executeQuery("SELECT MAX(version) FROM schema_version")) {
+                if (rs.next()) current = rs.getInt(1);
+            }
+            c.commit();
+            for (int v = current + 1; v <= STEPS.size(); v++) {
+                if (postgres) s.execute("SELECT pg_advisory_xact_lock(727274)");
+                int again = 0;
+                try (ResultSet rs = s.executeQuery("SELECT MAX(version) FROM schema_version")) {
+                    if (rs.next()) again = rs.getInt(1);
+                }
+                if (again >= v) {
+                    c.commit();
+                    continue;
+                }
+                for (String sql : STEPS.get(v - 1)) s.execute(sql.replace("%ID%", id));
+                s.execute("INSERT INTO schema_version (version) VALUES (" + v + ")");
+                c.commit();
+            }
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
+}

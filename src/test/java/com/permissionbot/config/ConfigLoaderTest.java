@@ -1,0 +1,116 @@
+package com.permissionbot.config;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ConfigLoaderTest {
+
+    private static BotConfig parse(String yaml, Map<String, String> env) {
+        return new ConfigLoader(env).parse(yaml);
+    }
+
+    private static String problem(String yaml, Map<String, String> env) {
+        return assertThrows(ConfigException.class, () -> parse(yaml, env)).getMessage();
+    }
+
+    @Test
+    void empty_config_means_sandbox_with_defaults() {
+        BotConfig c = parse("", Map.of());
+        assertTrue(c.feishu().sandbox());
+        assertEquals(8080, c.port());
+        assertEquals(1 << 20, c.maxBodyBytes());
+        assertEquals("jdbc:sqlite:data/permission-bot.db", c.databaseUrl());
+        assertEquals(Duration.ofHours(24), c.inbox().retention());
+        assertTrue(c.apply().anyone());
+    }
+
+    @Test
+    void substitutes_env_and_defaults_in_values() {
+        BotConfig c = parse("""
+                feishu:
+                  base_url: ${BASE:http://127.0.0.1:9}
+                apply:
+                  fallback_version: v-${VER}
+                """, Map.of("VER", "1.2.3"));
+        assertEquals("http://127.0.0.1:9", c.feishu().baseUrl());
+        assertEquals("v-1.2.3", c.apply().fallbackVersion());
+    }
+
+    @Test
+    void missing_env_without_default_names_the_key() {
+        assertEquals("apply.fallback_version: environment variable NOPE is not set and has no default",
+                problem("apply:\n  fallback_version: ${NOPE}\n", Map.of()));
+    }
+
+    @Test
+    void run_contract_environment_overrides_the_file() {
+        Map<String, String> env = new HashMap<>();
+        env.put("PORT", "9123");
+        env.put("DATABASE_URL", "postgres://u:p@db:5432/bot");
+        env.put("FEISHU_APP_ID", "cli_abc123");
+        env.put("FEISHU_APP_SECRET", "s");
+        env.put("FEISHU_VERIFICATION_TOKEN", "v");
+        env.put("FEISHU_ENCRYPT_KEY", "k");
+        env.put("FEISHU_BASE_URL", "https://open.larksuite.com/");
+        BotConfig c = parse("server:\n  port: 8080\n", env);
+        assertEquals(9123, c.port());
+        assertEquals("postgres://u:p@db:5432/bot", c.databaseUrl());
+        assertFalse(c.feishu().sandbox());
+        assertEquals("https://open.larksuite.com", c.feishu().baseUrl());
+    }
+
+    @Test
+    void real_mode_without_encrypt_key_refuses_to_start() {
+        Map<String, String> env = Map.of("FEISHU_APP_ID", "cli_abc", "FEISHU_APP_SECRET", "s", "FEISHU_VERIFICATION_TOKEN", "v");
+        assertTrue(problem("", env).startsWith("feishu.encrypt_key: is empty"));
+        assertFalse(parse("feishu:\n  allow_unencrypted: true\n", env).feishu().encrypted());
+    }
+
+    @Test
+    void real_mode_needs_secret_and_token() {
+        assertTrue(problem("", Map.of("FEISHU_APP_ID", "cli_abc")).startsWith("feishu.app_secret:"));
+        assertTrue(problem("", Map.of("FEISHU_APP_ID", "cli_abc", "FEISHU_APP_SECRET", "s")).startsWith("feishu.verification_token:"));
+        assertTrue(problem("", Map.of("FEISHU_APP_ID", "nonsense")).startsWith("feishu.app_id:"));
+    }
+
+    @Test
+    void wrong_values_are_named() {
+        assertEquals("server.port: must be a whole number, got 'eighty'", problem("server:\n  port: eighty\n", Map.of()));
+        assertEquals("server.port: must be between 0 and 65535, got 70000", problem("server:\n  port: 70000\n", Map.of()));
+        assertTrue(problem("database:\n  url: mysql://x\n", Map.of()).startsWith("database.url:"));
+        assertTrue(problem("feishu:\n  base_url: ftp://x\n", Map.of()).startsWith("feishu.base_url:"));
+        assertTrue(problem("inbox:\n  retention_hours: 2\n", Map.of()).startsWith("inbox.retention_hours:"));
+        assertTrue(problem("apply:\n  allowed_open_ids: [bob]\n", Map.of()).startsWith("apply.allowed_open_ids:"));
+        assertTrue(problem("feishu:\n  allow_unencrypted: maybe\n", Map.of()).startsWith("feishu.allow_unencrypted:"));
+    }
+
+    @Test
+    void unknown_keys_and_broken_yaml_are_refused() {
+        assertEquals("inbox.wrokers: unknown key (check the spelling against bot-config.yaml)", problem("inbox:\n  wrokers: 3\n", Map.of()));
+        assertTrue(problem("server: [\n", Map.of()).startsWith("bot-config.yaml: not valid YAML"));
+    }
+
+    @Test
+    void the_shipped_bot_config_yaml_is_valid() throws Exception {
+        String yaml = java.nio.file.Files.readString(java.nio.file.Path.of("bot-config.yaml"));
+        BotConfig c = parse(yaml, Map.of());
+        assertTrue(c.feishu().sandbox());
+        assertEquals(Duration.ofSeconds(10), c.apply().cooldown());
+    }
+
+    @Test
+    void secrets_do_not_show_in_to_string() {
+        Map<String, String> env = Map.of("FEISHU_APP_ID", "cli_abc", "FEISHU_APP_SECRET", "s3cr3t-value",
+                "FEISHU_VERIFICATION_TOKEN", "vtok-value", "FEISHU_ENCRYPT_KEY", "ekey-value");
+        String s = parse("", env).toString();
+        assertFalse(s.contains("s3cr3t-value") || s.contains("vtok-value") || s.contains("ekey-value"), s);
+    }
+}

@@ -1,0 +1,176 @@
+package com.permissionbot.store;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The behaviour every {@link Store} implementation must show; each implementation's test extends this. */
+public abstract class StoreContract {
+    protected Store store;
+    private final Instant t0 = Instant.parse("2026-11-22T00:00:00Z");
+
+    /** A fresh, empty store. */
+    protected abstract Store open() throws Exception;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        store = open();
+    }
+
+    @AfterEach
+    void tearDown() {
+        store.close();
+    }
+
+    private InboxRow row(String key, String eventId) {
+        return InboxRow.incoming(key, eventId, "im.message.receive_v1", "t1", "{\"k\":\"" + key + "\"}", t0);
+    }
+
+    @Test
+    void inbox_insert_returns_the_stored_row_with_an_id() {
+        InboxRow r = store.inboxInsert(row("msg:1", "e1"), "a", t0.plusSeconds(60)).orElseThrow();
+        assertTrue(r.id() > 0);
+        assertEquals("msg:1", r.dedupKey());
+        assertEquals(InboxRow.WORKING, r.status());
+        assertEquals(1, store.inboxDepth());
+    }
+
+    @Test
+    void inbox_refuses_a_repeated_dedup_key_or_event_id() {
+        assertTrue(store.inboxInsert(row("msg:1", "e1"), "a", t0).isPresent());
+        assertTrue(store.inboxInsert(row("msg:1", "e2"), "a", t0).isEmpty(), "same message under a new event id");
+        assertTrue(store.inboxInsert(row("msg:2", "e1"), "a", t0).isEmpty(), "same event id");
+        assertTrue(store.inboxInsert(row("event:e3", "e3"), "a", t0).isPresent());
+        assertEquals(2, store.inboxDepth());
+    }
+
+    @Test
+    void concurrent_inserts_of_one_event_store_it_once() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        Set<Long> ids = ConcurrentHashMap.newKeySet();
+        for (int i = 0; i < 64; i++) {
+            pool.execute(() -> store.inboxInsert(row("msg:same", "e-same"), "a", t0).ifPresent(r -> ids.add(r.id())));
+        }
+        pool.shutdown();
+        assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
+        assertEquals(1, ids.size());
+    }
+
+    @Test
+    void claim_takes_pending_and_expired_rows_but_not_live_leases() {
+        long live = store.inboxInsert(row("msg:live", "e1"), "a", t0.plusSeconds(60)).orElseThrow().id();
+        long dead = store.inboxInsert(row("msg:dead", "e2"), "a", t0.minusSeconds(1)).orElseThrow().id();
+        long released = store.inboxInsert(row("msg:rel", "e3"), "a", t0.plusSeconds(60)).orElseThrow().id();
+        store.inboxRelease(released, "a");
+        List<InboxRow> got = store.inboxClaim("b", t0, Duration.ofSeconds(30), 10);
+        assertEquals(List.of(dead, released), got.stream().map(InboxRow::id).toList());
+        assertEquals(2, got.get(0).attempts(), "a takeover counts as another attempt");
+        assertTrue(store.inboxClaim("c", t0, Duration.ofSeconds(30), 10).isEmpty(), "now leased to b");
+        assertFalse(store.inboxFinish(live, "b", InboxRow.DONE, null, t0), "b does not own the live row");
+        assertTrue(store.inboxFinish(live, "a", InboxRow.DONE, null, t0));
+    }
+
+    @Test
+    void renewed_lease_is_not_taken_over() {
+        long id = store.inboxInsert(row("msg:1", "e1"), "a", t0.plusSeconds(10)).orElseThrow().id();
+        store.inboxRenew("a", List.of(id), t0.plusSeconds(100));
+        assertTrue(store.inboxClaim("b", t0.plusSeconds(50), Duration.ofSeconds(30), 10).isEmpty());
+        assertEquals(1, store.inboxClaim("b", t0.plusSeconds(101), Duration.ofSeconds(30), 10).size());
+    }
+
+    @Test
+    void finished_rows_leave_the_depth_and_purge_after_retention_but_keep_deduplicating_until_then() {
+        long id = store.inboxInsert(row("msg:1", "e1"), "a", t0).orElseThrow().id();
+        assertTrue(store.inboxFinish(id, "a", InboxRow.DONE, null, t0));
+        assertEquals(0, store.inboxDepth());
+        assertTrue(store.inboxInsert(row("msg:1", "e9"), "a", t0).isEmpty());
+        assertEquals(0, store.inboxPurge(t0));
+        assertEquals(1, store.inboxPurge(t0.plusSeconds(1)));
+        assertTrue(store.inboxFind("msg:1").isEmpty());
+    }
+
+    @Test
+    void two_claimers_racing_never_get_the_same_row() throws Exception {
+        for (int i = 0; i < 200; i++) {
+            long id = store.inboxInsert(row("msg:" + i, "e" + i), "dead", t0).orElseThrow().id();
+            store.inboxRelease(id, "dead");
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<List<InboxRow>> got = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int w = 0; w < 4; w++) {
+            String owner = "w" + w;
+            pool.execute(() -> {
+                List<InboxRow> mine = new ArrayList<>();
+                List<InboxRow> batch;
+                while (!(batch = store.inboxClaim(owner, t0, Duration.ofSeconds(30), 7)).isEmpty()) mine.addAll(batch);
+                got.add(mine);
+            });
+        }
+        pool.shutdown();
+        assertTrue(pool.awaitTermination(60, TimeUnit.SECONDS));
+        Set<Long> seen = new java.util.HashSet<>();
+        int total = 0;
+        for (List<InboxRow> l : got) for (InboxRow r : l) {
+            assertTrue(seen.add(r.id()), "row " + r.id() + " claimed twice");
+            total++;
+        }
+        assertEquals(200, total);
+    }
+
+    @Test
+    void a_click_is_claimed_once_and_repeats_get_the_stored_answer() {
+        ActionClaim first = store.claimAction("om_1|ou_1|{action=apply}", t0);
+        assertTrue(first.fresh());
+        ActionClaim during = store.claimAction("om_1|ou_1|{action=apply}", t0);
+        assertFalse(during.fresh());
+        assertFalse(during.finished());
+        store.finishAction("om_1|ou_1|{action=apply}", "{\"ok\":1}", t0);
+        ActionClaim after = store.claimAction("om_1|ou_1|{action=apply}", t0);
+        assertTrue(after.finished());
+        assertEquals("{\"ok\":1}", after.response());
+        store.releaseAction("om_1|ou_1|{action=apply}");
+        assertTrue(store.claimAction("om_1|ou_1|{action=apply}", t0).fresh());
+    }
+
+    @Test
+    void racing_clicks_have_exactly_one_winner() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        Set<Integer> winners = ConcurrentHashMap.newKeySet();
+        for (int i = 0; i < 50; i++) {
+            int n = i;
+            pool.execute(() -> {
+                if (store.claimAction("om_race|ou_1|{action=apply}", t0).fresh()) winners.add(n);
+            });
+        }
+        pool.shutdown();
+        assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
+        assertEquals(1, winners.size());
+    }
+
+    @Test
+    void audit_rows_come_back_newest_first() {
+        store.audit(new AuditEntry(t0, "t1", "oc_1", "ou_1", "apply", "a,b", 0, "log1"));
+        store.audit(new AuditEntry(t0.plusSeconds(1), "t1", "oc_1", "ou_2", "apply", "", null, null));
+        List<AuditEntry> rows = store.recentAudit(10);
+        assertEquals(2, rows.size());
+        assertEquals("ou_2", rows.get(0).actor());
+        assertNull(rows.get(0).code());
+        assertEquals(0, rows.get(1).code());
+        assertEquals("log1", rows.get(1).logId());
+    }
+}
