@@ -28,10 +28,12 @@ public record BotConfig(
             Duration connectTimeout,
             Duration readTimeout,
             Duration callTimeout,
-            Duration maxRateLimitWait) {
+            Duration maxRateLimitWait,
+            boolean local) {
 
+        /** No real app configured: the bot runs against a local platform. */
         public boolean sandbox() {
-            return appId.isEmpty();
+            return local || appId.isEmpty();
         }
 
         public boolean encrypted() {
@@ -41,7 +43,7 @@ public record BotConfig(
         /** Same values with the credentials and address of a local platform (sandbox mode). */
         public Feishu pointedAt(String baseUrl, String appId, String appSecret, String token, String encryptKey) {
             return new Feishu(appId, appSecret, token, encryptKey, baseUrl, appVersion, allowUnencrypted,
-                    connectTimeout, readTimeout, callTimeout, maxRateLimitWait);
+                    connectTimeout, readTimeout, callTimeout, maxRateLimitWait, true);
         }
 
         @Override

@@ -176,7 +176,7 @@ public final class ConfigLoader {
                     Duration.ofMillis(integer("feishu.timeouts.connect_ms", 2000, 1, 60_000)),
                     Duration.ofMillis(integer("feishu.timeouts.read_ms", 5000, 1, 120_000)),
                     Duration.ofMillis(integer("feishu.timeouts.call_ms", 8000, 1, 120_000)),
-                    Duration.ofMillis(integer("feishu.rate_limit_max_wait_ms", 1500, 0, 60_000)));
+                    Duration.ofMillis(integer("feishu.rate_limit_max_wait_ms", 1500, 0, 60_000)), false);
 
             String db = text("database.url", "jdbc:sqlite:data/permission-bot.db");
             if (!db.matches("(jdbc:sqlite:|jdbc:postgresql://|postgres://|postgresql://).+")) {

@@ -181,7 +181,8 @@ public final class WebhookRoutes {
     private void failed(Context ctx, EventReq req, Intake in) {
         String plain = req.getPlain();
         if (plain == null) {
-            reject(ctx, 400, in.signed ? "cannot decrypt the body" : "unsigned request", "");
+            if (in.signed) reject(ctx, 400, "cannot decrypt the body", "");
+            else reject(ctx, 401, "missing signature", "");
             return;
         }
         try {

@@ -1,0 +1,130 @@
+package com.permissionbot.sandbox;
+
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** A loopback HTTP server that answers like Feishu's Open Platform for one self-built app in one tenant. */
+public final class PlatformEmulator implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PlatformEmulator.class);
+    private static final Pattern EMPTY_APPROVAL_CODE =
+            Pattern.compile("/open-apis/approval/v4/approvals/+(un)?subscribe/?");
+
+    private final EmulatorConfig config;
+    private final TenantState tenant;
+    private final MessageStore messages;
+    private final TokenStore tokens;
+    private final RequestLog requests = new RequestLog();
+    private final Javalin app;
+    private final Router router;
+
+    private PlatformEmulator(EmulatorConfig config) {
+        this.config = config;
+        this.tenant = TenantState.withDefaults(config.appVersion(), config.appVersionId(), config.clock());
+        this.messages = new MessageStore(config.clock(), config.appId());
+        this.tokens = new TokenStore(config.clock(), config.tokenTtlSeconds());
+        this.app = Javalin.create(cfg -> {
+            cfg.showJavalinBanner = false;
+            cfg.startupWatcherEnabled = false;
+        });
+        this.router = new Router(app, tokens, requests, tenant, config.appId());
+        app.before(ctx -> {
+            String logId = Envelope.newLogId(config.clock());
+            ctx.attribute(Envelope.LOG_ID_ATTR, logId);
+            ctx.header(Envelope.LOG_ID_HEADER, logId);
+        });
+        app.exception(ApiException.class, (e, ctx) -> Envelope.error(ctx, e));
+        app.exception(Exception.class, (e, ctx) -> {
+            LOG.error("emulator endpoint failed: {} {}", ctx.method(), ctx.path(), e);
+            Envelope.error(ctx, new ApiException(500, 5000, "Internal Error", null));
+        });
+        app.error(404, this::unmatched);
+        new AuthApi(config, tokens).register(router);
+        new ApplicationApi(config, tenant).register(router);
+        new ApprovalApi(tenant).register(router);
+        new ImApi(config, messages).register(router);
+    }
+
+    public static PlatformEmulator start() {
+        return start(EmulatorConfig.defaults());
+    }
+
+    public static PlatformEmulator start(EmulatorConfig config) {
+        PlatformEmulator e = new PlatformEmulator(config);
+        e.app.start("127.0.0.1", 0);
+        return e;
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + port();
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    public EmulatorConfig config() {
+        return config;
+    }
+
+    public TenantState tenant() {
+        return tenant;
+    }
+
+    public MessageStore im() {
+        return messages;
+    }
+
+    public List<SentMessage> messages() {
+        return messages.sent();
+    }
+
+    public void clearMessages() {
+        messages.clearLog();
+    }
+
+    public int appliesUsed() {
+        return tenant.appliesUsed();
+    }
+
+    /** Invalidates every token issued so far; the next call with one gets 99991663. */
+    public void expireAllTokens() {
+        tokens.expireAll();
+    }
+
+    /** Calls received by one endpoint, e.g. {@code calls("POST", "/open-apis/application/v6/scopes/apply")}. */
+    public int calls(String method, String pathTemplate) {
+        return requests.get(RequestLog.key(method, pathTemplate));
+    }
+
+    public int applyCalls() {
+        return calls("POST", ApplicationApi.SCOPES_APPLY);
+    }
+
+    public Map<String, Integer> calls() {
+        return requests.snapshot();
+    }
+
+    public void resetCalls() {
+        requests.reset();
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+
+    private void unmatched(Context ctx) {
+        if (ctx.method().name().equals("POST") && EMPTY_APPROVAL_CODE.matcher(ctx.path()).matches()) {
+            router.authorize(ctx);
+            throw ApiException.bad(TenantState.APPROVAL_PARAM_INVALID);
+        }
+        Envelope.notFound(ctx);
+    }
+}

@@ -1,0 +1,274 @@
+package com.permissionbot.sandbox;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
+
+/** The tenant's view of the app: declared scopes and grants, apply quota, versions, install state, approval subscriptions. */
+public final class TenantState {
+
+    /** One published app version. */
+    public record AppVersion(String version, String versionId, Instant createTime, Instant publishTime) {
+    }
+
+    /** One declared scope and whether the tenant granted it. */
+    public record ScopeGrant(String name, boolean granted, boolean highSensitivity) {
+    }
+
+    public static final int APPLIES_PER_VERSION = 10;
+
+    public static final Outcome NOT_INSTALLED = new Outcome(212100, "app not install");
+    public static final Outcome ONLY_SUPER_SCOPES = new Outcome(212001, "only super scope unauthorized");
+    public static final Outcome NOTHING_TO_APPLY = new Outcome(212002, "unauthorized scopes were empty");
+    public static final Outcome OVER_LIMIT = new Outcome(212003, "approval over limit");
+    public static final Outcome DUPLICATE_APPLY = new Outcome(212004, "duplicate apply");
+
+    public static final Outcome APPROVAL_PARAM_INVALID = new Outcome(1390001, "param is invalid");
+    public static final Outcome APPROVAL_NOT_FOUND = new Outcome(1390002, "approval code not found");
+    public static final Outcome SUBSCRIPTION_EXISTED = new Outcome(1390007, "subscription existed");
+
+    public static final String SAMPLE_APPROVAL_CODE = "7C468A54-8745-2245-9675-08B7C63E7A85";
+
+    private static final Pattern APPROVAL_CODE = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
+    private final Clock clock;
+    private final Map<String, Boolean> scopes = new LinkedHashMap<>();
+    private final Set<String> highSensitivity = new HashSet<>();
+    private final Map<String, AppVersion> versions = new LinkedHashMap<>();
+    private final Map<String, Integer> appliesByVersion = new HashMap<>();
+    private final Set<String> pending = new LinkedHashSet<>();
+    private final Set<String> approvalDefinitions = new LinkedHashSet<>();
+    private final Set<String> subscribed = new LinkedHashSet<>();
+    private String onlineVersionId;
+    private boolean applicationPending;
+    private boolean installed = true;
+    private boolean enforceScopes;
+
+    public TenantState(String version, String versionId, Clock clock) {
+        this.clock = clock;
+        Instant now = clock.instant();
+        versions.put(versionId, new AppVersion(version, versionId, now, now));
+        onlineVersionId = versionId;
+    }
+
+    /** A tenant with a realistic mix of granted, missing and high-sensitivity scopes and one approval definition. */
+    public static TenantState withDefaults(String version, String versionId, Clock clock) {
+        TenantState t = new TenantState(version, versionId, clock);
+        for (String granted : List.of("im:message", "im:message:send_as_bot", "im:message.p2p_msg:readonly",
+                "im:message.group_at_msg:readonly", "im:chat:readonly", "application:application:self_manage")) {
+            t.declareScope(granted, true);
+        }
+        for (String missing : List.of("contact:user.base:readonly", "approval:approval",
+                "approval:approval:readonly")) {
+            t.declareScope(missing, false);
+        }
+        t.declareScope("contact:user.phone:readonly", false);
+        t.markHighSensitivity("contact:user.phone:readonly");
+        t.addApprovalDefinition(SAMPLE_APPROVAL_CODE);
+        return t;
+    }
+
+    public synchronized void declareScope(String name, boolean granted) {
+        scopes.put(name, granted);
+        if (granted) {
+            settle(name);
+        }
+    }
+
+    public synchronized void removeScope(String name) {
+        scopes.remove(name);
+        highSensitivity.remove(name);
+        settle(name);
+    }
+
+    public synchronized void clearScopes() {
+        scopes.clear();
+        highSensitivity.clear();
+        pending.clear();
+        applicationPending = false;
+    }
+
+    public synchronized void markHighSensitivity(String name) {
+        scopes.putIfAbsent(name, false);
+        highSensitivity.add(name);
+    }
+
+    public synchronized void grant(String name) {
+        declareScope(name, true);
+    }
+
+    public synchronized void revoke(String name) {
+        if (scopes.containsKey(name)) {
+            scopes.put(name, false);
+        }
+    }
+
+    public synchronized void grantAll() {
+        scopes.replaceAll((name, granted) -> true);
+        pending.clear();
+        applicationPending = false;
+    }
+
+    public synchronized boolean isGranted(String name) {
+        return Boolean.TRUE.equals(scopes.get(name));
+    }
+
+    public synchronized boolean anyGranted(Collection<String> names) {
+        return names.stream().anyMatch(this::isGranted);
+    }
+
+    public synchronized List<ScopeGrant> scopes() {
+        return scopes.entrySet().stream()
+                .map(e -> new ScopeGrant(e.getKey(), e.getValue(), highSensitivity.contains(e.getKey())))
+                .toList();
+    }
+
+    /** The admin grants every scope in the pending application. */
+    public synchronized void grantPending() {
+        for (String name : pending) {
+            scopes.put(name, true);
+        }
+        pending.clear();
+        applicationPending = false;
+    }
+
+    /** The admin rejects the pending application; nothing is granted. */
+    public synchronized void rejectPending() {
+        pending.clear();
+        applicationPending = false;
+    }
+
+    public synchronized boolean hasPendingApplication() {
+        return applicationPending;
+    }
+
+    public synchronized Set<String> pendingScopes() {
+        return Set.copyOf(pending);
+    }
+
+    /** The apply API's rules, in the platform's order; see https://open.feishu.cn/document/application-v6/scope/apply */
+    public synchronized Outcome apply() {
+        if (!installed) {
+            return NOT_INSTALLED;
+        }
+        if (applicationPending) {
+            return DUPLICATE_APPLY;
+        }
+        List<String> ungranted = scopes.entrySet().stream().filter(e -> !e.getValue()).map(Map.Entry::getKey).toList();
+        if (ungranted.isEmpty()) {
+            return NOTHING_TO_APPLY;
+        }
+        List<String> applicable = ungranted.stream().filter(s -> !highSensitivity.contains(s)).toList();
+        if (applicable.isEmpty()) {
+            return ONLY_SUPER_SCOPES;
+        }
+        if (appliesUsed() >= APPLIES_PER_VERSION) {
+            return OVER_LIMIT;
+        }
+        appliesByVersion.merge(onlineVersionId, 1, Integer::sum);
+        pending.addAll(applicable);
+        applicationPending = true;
+        return Outcome.OK;
+    }
+
+    public synchronized int appliesUsed() {
+        return appliesByVersion.getOrDefault(onlineVersionId, 0);
+    }
+
+    public synchronized void setAppliesUsed(int used) {
+        appliesByVersion.put(onlineVersionId, used);
+    }
+
+    /** Publishes a new online version; its apply counter starts at zero. Returns the new version id. */
+    public synchronized String publishVersion(String version) {
+        String id = "oav_" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+        Instant now = clock.instant();
+        versions.put(id, new AppVersion(version, id, now, now));
+        onlineVersionId = id;
+        return id;
+    }
+
+    public synchronized AppVersion onlineVersion() {
+        return versions.get(onlineVersionId);
+    }
+
+    public synchronized Optional<AppVersion> version(String versionId) {
+        return Optional.ofNullable(versions.get(versionId));
+    }
+
+    public synchronized boolean installed() {
+        return installed;
+    }
+
+    public synchronized void setInstalled(boolean value) {
+        installed = value;
+    }
+
+    public synchronized boolean enforceScopes() {
+        return enforceScopes;
+    }
+
+    /** When on, endpoints answer 99991672 unless one of their required scopes is granted. */
+    public synchronized void setEnforceScopes(boolean value) {
+        enforceScopes = value;
+    }
+
+    public synchronized void addApprovalDefinition(String code) {
+        approvalDefinitions.add(code);
+    }
+
+    public synchronized void removeApprovalDefinition(String code) {
+        approvalDefinitions.remove(code);
+        subscribed.remove(code);
+    }
+
+    public synchronized Set<String> subscribedApprovals() {
+        return Set.copyOf(subscribed);
+    }
+
+    public synchronized boolean isSubscribed(String code) {
+        return subscribed.contains(code);
+    }
+
+    /** See https://open.feishu.cn/document/server-docs/approval-v4/event/event-interface/subscribe */
+    public synchronized Outcome subscribe(String code) {
+        Outcome known = checkApprovalCode(code);
+        if (!known.ok()) {
+            return known;
+        }
+        return subscribed.add(code) ? Outcome.OK : SUBSCRIPTION_EXISTED;
+    }
+
+    /** See https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/approval/unsubscribe */
+    public synchronized Outcome unsubscribe(String code) {
+        Outcome known = checkApprovalCode(code);
+        if (!known.ok()) {
+            return known;
+        }
+        return subscribed.remove(code) ? Outcome.OK : SUBSCRIPTION_EXISTED;
+    }
+
+    private Outcome checkApprovalCode(String code) {
+        if (code == null || !APPROVAL_CODE.matcher(code).matches()) {
+            return APPROVAL_PARAM_INVALID;
+        }
+        return approvalDefinitions.contains(code) ? Outcome.OK : APPROVAL_NOT_FOUND;
+    }
+
+    private void settle(String granted) {
+        pending.remove(granted);
+        if (applicationPending && pending.isEmpty()) {
+            applicationPending = false;
+        }
+    }
+}
