@@ -39,7 +39,10 @@ public final class BotHarness implements AutoCloseable {
     public final Path db;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    private BotHarness(PlatformEmulator platform, App app, Path db) {
+    private final boolean ownsPlatform;
+
+    private BotHarness(PlatformEmulator platform, App app, Path db, boolean ownsPlatform) {
+        this.ownsPlatform = ownsPlatform;
         this.platform = platform;
         this.app = app;
         this.db = db;
@@ -47,16 +50,21 @@ public final class BotHarness implements AutoCloseable {
 
     /** A bot with a fresh database file in {@code dir} and a fresh emulator. */
     public static BotHarness start(Path dir) {
-        return start(dir, PlatformEmulator.start(), "");
+        PlatformEmulator platform = PlatformEmulator.start();
+        return create(dir, platform, "", true);
     }
 
     /** A bot on the given database file and emulator, with extra YAML config. */
     public static BotHarness start(Path dir, PlatformEmulator platform, String extraYaml) {
+        return create(dir, platform, extraYaml, false);
+    }
+
+    private static BotHarness create(Path dir, PlatformEmulator platform, String extraYaml, boolean owns) {
         Path db = dir.resolve("bot.db");
         BotConfig cfg = config(platform, db, extraYaml);
         App app = new App(cfg, JdbcStore.open(cfg.databaseUrl()), new SdkFeishuGateway(cfg.feishu(), Clock.systemUTC()),
                 Clock.systemUTC()).start();
-        return new BotHarness(platform, app, db);
+        return new BotHarness(platform, app, db, owns);
     }
 
     public static BotConfig config(PlatformEmulator platform, Path db, String extraYaml) {
@@ -138,9 +146,10 @@ public final class BotHarness implements AutoCloseable {
         }
     }
 
+    /** Stops the bot; the emulator stays up when it was handed in from outside. */
     @Override
     public void close() {
         app.close();
-        platform.close();
+        if (ownsPlatform) platform.close();
     }
 }
