@@ -1,5 +1,6 @@
 package com.permissionbot.store;
 
+import com.permissionbot.scopes.Quota;
 import com.zaxxer.hikari.HikariDataSource;
 
 import java.sql.Connection;
@@ -10,6 +11,7 @@ import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -17,6 +19,8 @@ import java.util.Optional;
 /** The {@link Store} over JDBC: SQLite by default, PostgreSQL for replicas; the schema is migrated on open. */
 public final class JdbcStore implements Store {
     private static final String ROW = "id, dedup_key, event_id, event_type, tenant_key, payload, status, attempts, received_at";
+    private static final String QUOTA = "tenant_key, app_version, used, exhausted, last_at, last_by";
+    private static final String REQUEST = "id, tenant_key, chat_id, message_id, requester, app_version, scopes, status, created_at, granted_at";
 
     private final HikariDataSource ds;
     private final boolean postgres;
@@ -121,6 +125,72 @@ public final class JdbcStore implements Store {
     }
 
     @Override
+    public Quota quota(String tenantKey, String appVersion) {
+        return query("SELECT " + QUOTA + " FROM apply_quota WHERE tenant_key = ? AND app_version = ?", JdbcStore::quota,
+                tenantKey, appVersion).stream().findFirst()
+                .orElseGet(() -> Quota.none(tenantKey, appVersion));
+    }
+
+    @Override
+    public Quota recordApplied(String tenantKey, String appVersion, String requesterOpenId, Instant at) {
+        String sql = "INSERT INTO apply_quota (tenant_key, app_version, used, exhausted, last_at, last_by) VALUES (?, ?, 1, 0, ?, ?)"
+                + " ON CONFLICT (tenant_key, app_version) DO UPDATE SET used = apply_quota.used + 1,"
+                + " last_at = excluded.last_at, last_by = excluded.last_by RETURNING " + QUOTA;
+        return query(sql, JdbcStore::quota, tenantKey, appVersion, at.toEpochMilli(), requesterOpenId).get(0);
+    }
+
+    @Override
+    public Quota markExhausted(String tenantKey, String appVersion, Instant at) {
+        String sql = "INSERT INTO apply_quota (tenant_key, app_version, used, exhausted, exhausted_at) VALUES (?, ?, 0, 1, ?)"
+                + " ON CONFLICT (tenant_key, app_version) DO UPDATE SET exhausted = 1,"
+                + " exhausted_at = COALESCE(apply_quota.exhausted_at, excluded.exhausted_at) RETURNING " + QUOTA;
+        return query(sql, JdbcStore::quota, tenantKey, appVersion, at.toEpochMilli()).get(0);
+    }
+
+    @Override
+    public boolean tryStartApply(String tenantKey, Instant now, Duration cooldown) {
+        // one statement: two replicas racing cannot both see the old start and both win
+        String sql = "INSERT INTO apply_guard (tenant_key, started_at) VALUES (?, ?)"
+                + " ON CONFLICT (tenant_key) DO UPDATE SET started_at = excluded.started_at"
+                + " WHERE apply_guard.started_at <= ?";
+        return update(sql, tenantKey, now.toEpochMilli(), now.minus(cooldown).toEpochMilli()) == 1;
+    }
+
+    @Override
+    public Optional<Instant> lastApplyStart(String tenantKey) {
+        return query("SELECT started_at FROM apply_guard WHERE tenant_key = ?", rs -> Instant.ofEpochMilli(rs.getLong(1)), tenantKey)
+                .stream().findFirst();
+    }
+
+    @Override
+    public ApplyRequest saveApplyRequest(ApplyRequest r) {
+        String sql = "INSERT INTO apply_requests (tenant_key, chat_id, message_id, requester, app_version, scopes, status,"
+                + " created_at, granted_at) VALUES (?,?,?,?,?,?,?,?,?) RETURNING " + REQUEST;
+        return query(sql, JdbcStore::request, r.tenantKey(), r.chatId(), r.messageId(), r.requesterOpenId(), r.appVersion(),
+                String.join(",", r.scopes()), r.status(), r.createdAt().toEpochMilli(),
+                r.grantedAt() == null ? null : r.grantedAt().toEpochMilli()).get(0);
+    }
+
+    @Override
+    public List<ApplyRequest> openApplyRequests(String tenantKey) {
+        return query("SELECT " + REQUEST + " FROM apply_requests WHERE tenant_key = ? AND status = ? ORDER BY id",
+                JdbcStore::request, tenantKey, ApplyRequest.PENDING);
+    }
+
+    @Override
+    public List<ApplyRequest> applyRequestsBy(String requesterOpenId) {
+        return query("SELECT " + REQUEST + " FROM apply_requests WHERE requester = ? ORDER BY created_at DESC, id DESC",
+                JdbcStore::request, requesterOpenId);
+    }
+
+    @Override
+    public boolean resolveApplyRequest(long id, String status, Instant at) {
+        Long grantedAt = ApplyRequest.GRANTED.equals(status) || ApplyRequest.PARTIAL.equals(status) ? at.toEpochMilli() : null;
+        return update("UPDATE apply_requests SET status = ?, granted_at = ? WHERE id = ? AND status = ?",
+                status, grantedAt, id, ApplyRequest.PENDING) == 1;
+    }
+
+    @Override
     public void audit(AuditEntry e) {
         update("INSERT INTO audit_log (at, tenant_key, chat_id, actor, action, detail, code, log_id) VALUES (?,?,?,?,?,?,?,?)",
                 e.at().toEpochMilli(), e.tenantKey(), e.chatId(), e.actor(), e.action(), e.detail(), e.code(), e.logId());
@@ -142,6 +212,22 @@ public final class JdbcStore implements Store {
     private static InboxRow row(ResultSet rs) throws SQLException {
         return new InboxRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                 rs.getString(6), rs.getString(7), rs.getInt(8), Instant.ofEpochMilli(rs.getLong(9)));
+    }
+
+    private static Quota quota(ResultSet rs) throws SQLException {
+        return new Quota(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getInt(4) == 1, nullableInstant(rs, 5), rs.getString(6));
+    }
+
+    private static ApplyRequest request(ResultSet rs) throws SQLException {
+        String scopes = rs.getString(7);
+        return new ApplyRequest(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                rs.getString(6), scopes == null || scopes.isEmpty() ? List.of() : Arrays.asList(scopes.split(",")),
+                rs.getString(8), Instant.ofEpochMilli(rs.getLong(9)), nullableInstant(rs, 10));
+    }
+
+    private static Instant nullableInstant(ResultSet rs, int col) throws SQLException {
+        long v = rs.getLong(col);
+        return rs.wasNull() ? null : Instant.ofEpochMilli(v);
     }
 
     private static Integer nullableInt(ResultSet rs, int col) throws SQLException {

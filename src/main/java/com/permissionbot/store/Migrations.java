@@ -47,7 +47,36 @@ final class Migrations {
                       action TEXT NOT NULL,
                       detail TEXT,
                       code INTEGER,
-                      log_id TEXT)"""));
+                      log_id TEXT)"""),
+            List.of(
+                    """
+                    CREATE TABLE apply_quota (
+                      tenant_key TEXT NOT NULL,
+                      app_version TEXT NOT NULL,
+                      used INTEGER NOT NULL DEFAULT 0,
+                      exhausted INTEGER NOT NULL DEFAULT 0,
+                      exhausted_at BIGINT,
+                      last_at BIGINT,
+                      last_by TEXT,
+                      PRIMARY KEY (tenant_key, app_version))""",
+                    """
+                    CREATE TABLE apply_guard (
+                      tenant_key TEXT PRIMARY KEY,
+                      started_at BIGINT NOT NULL)""",
+                    """
+                    CREATE TABLE apply_requests (
+                      id %ID%,
+                      tenant_key TEXT NOT NULL,
+                      chat_id TEXT,
+                      message_id TEXT,
+                      requester TEXT NOT NULL,
+                      app_version TEXT,
+                      scopes TEXT NOT NULL,
+                      status TEXT NOT NULL,
+                      created_at BIGINT NOT NULL,
+                      granted_at BIGINT)""",
+                    "CREATE INDEX apply_requests_open ON apply_requests (tenant_key, status)",
+                    "CREATE INDEX apply_requests_by ON apply_requests (requester, created_at)"));
 
     static int latest() {
         return STEPS.size();

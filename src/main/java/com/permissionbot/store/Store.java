@@ -1,12 +1,14 @@
 package com.permissionbot.store;
 
+import com.permissionbot.scopes.Quota;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
-/** Everything the bot persists: the inbox, card-click claims, the audit log (and later the ledger). */
+/** Everything the bot persists: the inbox, card-click claims, the audit log, the apply quota ledger and requests. */
 public interface Store extends AutoCloseable {
 
     /** Stores a new row leased to {@code owner}; empty when its dedup key or event id was seen before. */
@@ -43,6 +45,36 @@ public interface Store extends AutoCloseable {
 
     /** Deletes click claims created before {@code before}. */
     int purgeActions(Instant before);
+
+    /** Applications made through the bot for one app version in one tenant; zero used when none were recorded. */
+    Quota quota(String tenantKey, String appVersion);
+
+    /** Counts one successful application, atomically (one statement), and returns the ledger afterwards. */
+    Quota recordApplied(String tenantKey, String appVersion, String requesterOpenId, Instant at);
+
+    /** Notes that the platform answered 212003 for this version (the ledger then shows 10/10). */
+    Quota markExhausted(String tenantKey, String appVersion, Instant at);
+
+    /**
+     * Starts an apply for the tenant unless another started less than {@code cooldown} before {@code now}, on any
+     * replica; true when this caller won and may go on.
+     */
+    boolean tryStartApply(String tenantKey, Instant now, Duration cooldown);
+
+    /** When the tenant's last apply started, if one ever did. */
+    Optional<Instant> lastApplyStart(String tenantKey);
+
+    /** Stores a successful application; returns it with its id. */
+    ApplyRequest saveApplyRequest(ApplyRequest request);
+
+    /** The tenant's requests still pending, oldest first. */
+    List<ApplyRequest> openApplyRequests(String tenantKey);
+
+    /** One requester's requests, newest first. */
+    List<ApplyRequest> applyRequestsBy(String requesterOpenId);
+
+    /** Moves a pending request to {@code status}; false when it was not pending any more. */
+    boolean resolveApplyRequest(long id, String status, Instant at);
 
     void audit(AuditEntry entry);
 

@@ -1,5 +1,6 @@
 package com.permissionbot.store;
 
+import com.permissionbot.scopes.Quota;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -8,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -172,5 +174,112 @@ public abstract class StoreContract {
         assertNull(rows.get(0).code());
         assertEquals(0, rows.get(1).code());
         assertEquals("log1", rows.get(1).logId());
+    }
+
+    @Test
+    void an_unused_version_has_no_applications() {
+        Quota q = store.quota("t1", "1.0.0");
+        assertEquals(0, q.used());
+        assertFalse(q.exhausted());
+        assertNull(q.lastAt());
+        assertNull(q.lastBy());
+        assertEquals("t1", q.tenantKey());
+        assertEquals("1.0.0", q.version());
+    }
+
+    @Test
+    void recorded_applications_count_per_tenant_and_version_and_remember_the_last() {
+        assertEquals(1, store.recordApplied("t1", "1.0.0", "ou_a", t0).used());
+        Quota q = store.recordApplied("t1", "1.0.0", "ou_b", t0.plusSeconds(5));
+        assertEquals(2, q.used());
+        assertEquals("ou_b", q.lastBy());
+        assertEquals(t0.plusSeconds(5), q.lastAt());
+        assertEquals(q, store.quota("t1", "1.0.0"));
+        assertEquals(0, store.quota("t1", "1.0.1").used());
+        assertEquals(0, store.quota("t2", "1.0.0").used());
+    }
+
+    @Test
+    void concurrent_recorded_applications_are_never_lost() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        for (int i = 0; i < 40; i++) {
+            String who = "ou_" + i;
+            pool.execute(() -> store.recordApplied("t1", "1.0.0", who, t0));
+        }
+        pool.shutdown();
+        assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
+        assertEquals(40, store.quota("t1", "1.0.0").used());
+    }
+
+    @Test
+    void an_exhausted_version_shows_ten_of_ten_and_keeps_its_count() {
+        store.recordApplied("t1", "1.0.0", "ou_a", t0);
+        Quota q = store.markExhausted("t1", "1.0.0", t0.plusSeconds(1));
+        assertTrue(q.exhausted());
+        assertEquals(1, q.used());
+        assertEquals(Quota.LIMIT, q.shown());
+        assertEquals("ou_a", q.lastBy());
+        assertTrue(store.quota("t1", "1.0.0").exhausted());
+        Quota fresh = store.markExhausted("t1", "2.0.0", t0);
+        assertTrue(fresh.exhausted());
+        assertEquals(0, fresh.used());
+        assertFalse(store.quota("t1", "3.0.0").exhausted());
+    }
+
+    @Test
+    void one_apply_per_tenant_starts_within_the_cooldown() {
+        Duration cooldown = Duration.ofSeconds(10);
+        assertTrue(store.tryStartApply("t1", t0, cooldown));
+        assertFalse(store.tryStartApply("t1", t0.plusSeconds(9), cooldown));
+        assertTrue(store.tryStartApply("t2", t0.plusSeconds(9), cooldown), "another tenant is not held up");
+        assertEquals(Optional.of(t0), store.lastApplyStart("t1"));
+        assertTrue(store.tryStartApply("t1", t0.plusSeconds(10), cooldown));
+        assertEquals(Optional.of(t0.plusSeconds(10)), store.lastApplyStart("t1"));
+        assertTrue(store.lastApplyStart("t3").isEmpty());
+    }
+
+    @Test
+    void racing_apply_starts_have_exactly_one_winner() throws Exception {
+        store.tryStartApply("t1", t0, Duration.ofSeconds(10));
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        Set<Integer> winners = ConcurrentHashMap.newKeySet();
+        for (int i = 0; i < 50; i++) {
+            int n = i;
+            pool.execute(() -> {
+                if (store.tryStartApply("t1", t0.plusSeconds(60), Duration.ofSeconds(10))) winners.add(n);
+            });
+        }
+        pool.shutdown();
+        assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
+        assertEquals(1, winners.size());
+    }
+
+    @Test
+    void apply_requests_are_kept_until_resolved() {
+        ApplyRequest a = store.saveApplyRequest(ApplyRequest.pending("t1", "oc_1", "om_1", "ou_a", "1.0.0",
+                List.of("im:message", "docx:document"), t0));
+        ApplyRequest b = store.saveApplyRequest(ApplyRequest.pending("t1", "oc_2", "om_2", "ou_b", "1.0.0",
+                List.of("im:message"), t0.plusSeconds(1)));
+        store.saveApplyRequest(ApplyRequest.pending("t2", "oc_3", "om_3", "ou_a", "1.0.0", List.of(), t0.plusSeconds(2)));
+        assertTrue(a.id() > 0);
+        assertTrue(b.id() > a.id());
+        assertEquals(List.of("im:message", "docx:document"), a.scopes());
+        assertEquals(ApplyRequest.PENDING, a.status());
+        assertNull(a.grantedAt());
+        assertEquals(List.of(a, b), store.openApplyRequests("t1"));
+
+        List<ApplyRequest> byA = store.applyRequestsBy("ou_a");
+        assertEquals(2, byA.size());
+        assertEquals("t2", byA.get(0).tenantKey(), "newest first");
+        assertEquals(List.of(), byA.get(0).scopes());
+
+        assertTrue(store.resolveApplyRequest(a.id(), ApplyRequest.GRANTED, t0.plusSeconds(60)));
+        assertFalse(store.resolveApplyRequest(a.id(), ApplyRequest.EXPIRED, t0.plusSeconds(61)), "no longer pending");
+        assertEquals(List.of(b), store.openApplyRequests("t1"));
+        ApplyRequest granted = store.applyRequestsBy("ou_a").get(1);
+        assertEquals(ApplyRequest.GRANTED, granted.status());
+        assertEquals(t0.plusSeconds(60), granted.grantedAt());
+        assertTrue(store.resolveApplyRequest(b.id(), ApplyRequest.EXPIRED, t0.plusSeconds(62)));
+        assertNull(store.applyRequestsBy("ou_b").get(0).grantedAt());
     }
 }

@@ -1,0 +1,38 @@
+package com.permissionbot.scopes;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * How one press of Apply ended (design §2): the kind decides the card; code, msg and log_id are the platform's;
+ * {@code swept} are the ungranted scopes the application covered; {@code quota} is the ledger afterwards.
+ */
+public record ApplyOutcome(Kind kind, int code, String msg, String logId, Duration retryAfter,
+                           List<String> swept, Quota quota) {
+
+    /** Each outcome has its own card. */
+    public enum Kind {
+        /** 0: sent to the admin; one application spent. */
+        SUCCESS,
+        /** 212001: only high-sensitivity scopes remain; the admin grants them in the admin console. */
+        ONLY_SUPER_SCOPES,
+        /** 212002, or the bot's own fresh check: nothing left to ask for; no quota spent. */
+        NOTHING_TO_APPLY,
+        /** 212003: the 10 applications for this version are used up. */
+        QUOTA_EXHAUSTED,
+        /** 212004: the same request is already waiting for the admin. */
+        DUPLICATE,
+        /** 212100: the app is not installed in this tenant. */
+        NOT_INSTALLED,
+        /** 99991400 / HTTP 429: retry after {@code retryAfter}. */
+        RATE_LIMITED,
+        /** Network failure, timeout or 5xx: nobody can tell whether the platform received it. */
+        UNCERTAIN,
+        /** The presser is not on the allow-list in bot-config.yaml. */
+        NOT_ALLOWED,
+        /** Another application for this tenant was made moments ago (cooldown in bot-config.yaml). */
+        COOLDOWN,
+        /** Any other platform code. */
+        FAILED
+    }
+}

@@ -1,0 +1,132 @@
+package com.permissionbot.scopes;
+
+import com.permissionbot.cards.Card;
+import com.permissionbot.feishu.AppVersion;
+import com.permissionbot.feishu.BotIdentity;
+import com.permissionbot.feishu.FeishuGateway;
+import com.permissionbot.feishu.PlatformResult;
+import com.permissionbot.feishu.ScopeGrant;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A scripted platform for the scopes APIs: a scope table, the next apply answers, and call counters. */
+class FakeGateway implements FeishuGateway {
+    final AtomicInteger listCalls = new AtomicInteger();
+    final AtomicInteger applyCalls = new AtomicInteger();
+    final AtomicInteger versionCalls = new AtomicInteger();
+    /** The most apply calls that were in flight at once. */
+    final AtomicInteger maxApplyInFlight = new AtomicInteger();
+    private final AtomicInteger applyInFlight = new AtomicInteger();
+
+    private final Map<String, Boolean> scopes = new LinkedHashMap<>();
+    private final List<PlatformResult<Void>> applyAnswers = new ArrayList<>();
+    private PlatformResult<List<ScopeGrant>> listFailure;
+    private PlatformResult<AppVersion> versionAnswer = fail(99991672, 400);
+    private volatile long applyDelayMillis;
+
+    synchronized FakeGateway scope(String name, boolean granted) {
+        scopes.put(name, granted);
+        return this;
+    }
+
+    synchronized void grantAll() {
+        scopes.replaceAll((k, v) -> true);
+    }
+
+    /** The next apply calls answer these, in order; after them every apply succeeds. */
+    @SafeVarargs
+    final synchronized FakeGateway applyAnswers(PlatformResult<Void>... answers) {
+        applyAnswers.addAll(List.of(answers));
+        return this;
+    }
+
+    synchronized void listFails(PlatformResult<List<ScopeGrant>> r) {
+        listFailure = r;
+    }
+
+    synchronized void version(PlatformResult<AppVersion> r) {
+        versionAnswer = r;
+    }
+
+    void applyTakes(Duration d) {
+        applyDelayMillis = d.toMillis();
+    }
+
+    static <T> PlatformResult<T> ok(T value) {
+        return new PlatformResult<>(0, "success", "log-ok", 200, null, value);
+    }
+
+    static <T> PlatformResult<T> fail(int code, int http) {
+        return new PlatformResult<>(code, "code " + code, "log-" + code, http, null, null);
+    }
+
+    static <T> PlatformResult<T> rateLimited(Duration retryAfter) {
+        return new PlatformResult<>(PlatformResult.RATE_LIMITED, "request trigger frequency limit", "log-429", 429, retryAfter, null);
+    }
+
+    @Override
+    public synchronized PlatformResult<List<ScopeGrant>> listScopes() {
+        listCalls.incrementAndGet();
+        if (listFailure != null) return listFailure;
+        List<ScopeGrant> out = new ArrayList<>();
+        scopes.forEach((k, v) -> out.add(new ScopeGrant(k, v)));
+        return ok(out);
+    }
+
+    @Override
+    public PlatformResult<Void> applyScopes() {
+        applyCalls.incrementAndGet();
+        maxApplyInFlight.accumulateAndGet(applyInFlight.incrementAndGet(), Math::max);
+        try {
+            if (applyDelayMillis > 0) Thread.sleep(applyDelayMillis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            applyInFlight.decrementAndGet();
+        }
+        synchronized (this) {
+            return applyAnswers.isEmpty() ? ok(null) : applyAnswers.remove(0);
+        }
+    }
+
+    @Override
+    public synchronized PlatformResult<AppVersion> appVersion() {
+        versionCalls.incrementAndGet();
+        return versionAnswer;
+    }
+
+    @Override
+    public PlatformResult<String> replyCard(String messageId, Card card, String uuid) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public PlatformResult<String> sendCard(String chatId, Card card, String uuid) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public PlatformResult<Void> updateCard(String messageId, Card card) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public PlatformResult<Void> subscribeApproval(String approvalCode) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public PlatformResult<Void> unsubscribeApproval(String approvalCode) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public PlatformResult<BotIdentity> botIdentity() {
+        throw new UnsupportedOperationException();
+    }
+}

@@ -1,0 +1,472 @@
+package com.permissionbot.scopes;
+
+import com.permissionbot.config.BotConfig;
+import com.permissionbot.feishu.AppVersion;
+import com.permissionbot.feishu.PlatformResult;
+import com.permissionbot.scopes.ApplyOutcome.Kind;
+import com.permissionbot.store.ApplyRequest;
+import com.permissionbot.store.AuditEntry;
+import com.permissionbot.store.JdbcStore;
+import com.permissionbot.store.Store;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ScopeServiceTest {
+    private static final String TENANT = "tk_1";
+    private static final String CHAT = "oc_1";
+    private static final String CARD = "om_card";
+    private static final String ALICE = "ou_alice";
+    private static final String BOB = "ou_bob";
+    private static final Duration COOLDOWN = Duration.ofSeconds(10);
+
+    @TempDir
+    Path dir;
+
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-11-22T08:00:00Z"));
+    private final FakeGateway platform = new FakeGateway()
+            .scope("contact:user.id:readonly", true)
+            .scope("im:message", false)
+            .scope("docx:document", false);
+    private Store store;
+
+    @BeforeEach
+    void open() {
+        store = JdbcStore.open("jdbc:sqlite:" + dir.resolve("t.db"));
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    private ScopeService service() {
+        return service(new BotConfig.Apply(Set.of(), COOLDOWN, ""), "1.0.0");
+    }
+
+    private ScopeService service(BotConfig.Apply policy, String configuredVersion) {
+        return new ScopeService(platform, store, clock, policy, configuredVersion);
+    }
+
+    private ApplyOutcome apply(ScopeService s, String who) {
+        return s.apply(TENANT, CHAT, CARD, who);
+    }
+
+    // --- success and the ledger
+
+    @Test
+    void apply_sends_every_ungranted_scope_and_counts_one_application() {
+        ApplyOutcome o = apply(service(), ALICE);
+        assertEquals(Kind.SUCCESS, o.kind());
+        assertEquals(0, o.code());
+        assertEquals("log-ok", o.logId());
+        assertEquals(List.of("docx:document", "im:message"), o.swept());
+        assertEquals(1, o.quota().used());
+        assertEquals("1.0.0", o.quota().version());
+        assertEquals(ALICE, o.quota().lastBy());
+        assertEquals(clock.instant(), o.quota().lastAt());
+        assertEquals(1, platform.applyCalls.get());
+    }
+
+    @Test
+    void a_successful_apply_is_saved_as_a_pending_request_with_the_swept_scopes() {
+        apply(service(), ALICE);
+        List<ApplyRequest> open = store.openApplyRequests(TENANT);
+        assertEquals(1, open.size());
+        ApplyRequest r = open.get(0);
+        assertEquals(ApplyRequest.PENDING, r.status());
+        assertEquals(List.of("docx:document", "im:message"), r.scopes());
+        assertEquals(CHAT, r.chatId());
+        assertEquals(CARD, r.messageId());
+        assertEquals(ALICE, r.requesterOpenId());
+        assertEquals("1.0.0", r.appVersion());
+        assertEquals(List.of(r), store.applyRequestsBy(ALICE));
+    }
+
+    @Test
+    void apply_twice_spends_quota_once() {
+        ScopeService s = service();
+        assertEquals(Kind.SUCCESS, apply(s, ALICE).kind());
+        ApplyOutcome second = apply(s, ALICE);
+        assertEquals(Kind.COOLDOWN, second.kind());
+        assertEquals(1, second.quota().used());
+        assertEquals(1, platform.applyCalls.get());
+    }
+
+    @Test
+    void applications_add_up_per_version_and_survive_a_restart() {
+        ScopeService s = service();
+        apply(s, ALICE);
+        clock.advance(COOLDOWN);
+        apply(s, BOB);
+        assertEquals(2, s.quota(TENANT).used());
+
+        store.close();
+        store = JdbcStore.open("jdbc:sqlite:" + dir.resolve("t.db"));
+        Quota q = service().quota(TENANT);
+        assertEquals(2, q.used());
+        assertEquals(BOB, q.lastBy());
+        assertEquals(0, service(new BotConfig.Apply(Set.of(), COOLDOWN, ""), "1.0.1").quota(TENANT).used(),
+                "a new version starts from zero");
+    }
+
+    // --- each platform answer
+
+    @ParameterizedTest(name = "{0} (HTTP {1}) is {2}, counting {3}")
+    @CsvSource({
+            "212001, 400, ONLY_SUPER_SCOPES, 0",
+            "212002, 400, NOTHING_TO_APPLY,  0",
+            "212004, 400, DUPLICATE,         0",
+            "212100, 400, NOT_INSTALLED,     0",
+            "99991400, 429, RATE_LIMITED,    0",
+            "-1,     0,   UNCERTAIN,         0",
+            "2200,   500, UNCERTAIN,         0",
+            "99991672, 400, FAILED,          0",
+    })
+    void each_platform_answer_has_its_outcome_and_only_success_counts(int code, int http, Kind kind, int used) {
+        platform.applyAnswers(FakeGateway.fail(code, http));
+        ApplyOutcome o = apply(service(), ALICE);
+        assertEquals(kind, o.kind());
+        assertEquals(code, o.code());
+        assertEquals("log-" + code, o.logId());
+        assertEquals("code " + code, o.msg());
+        assertEquals(used, o.quota().used());
+        assertFalse(o.quota().exhausted());
+        assertEquals(List.of("docx:document", "im:message"), o.swept(), "what the application would have covered");
+        assertTrue(store.openApplyRequests(TENANT).isEmpty(), "only a success is watched for the grant");
+        AuditEntry a = store.recentAudit(1).get(0);
+        assertEquals(code, a.code());
+        assertEquals("log-" + code, a.logId());
+    }
+
+    @Test
+    void approval_over_limit_marks_the_version_used_up_and_shows_ten_of_ten() {
+        ScopeService s = service();
+        apply(s, ALICE);
+        clock.advance(COOLDOWN);
+        platform.applyAnswers(FakeGateway.fail(212003, 400));
+        ApplyOutcome o = apply(s, BOB);
+        assertEquals(Kind.QUOTA_EXHAUSTED, o.kind());
+        assertEquals(212003, o.code());
+        assertTrue(o.quota().exhausted());
+        assertEquals(1, o.quota().used(), "applications made through the bot");
+        assertEquals(Quota.LIMIT, o.quota().shown());
+        assertEquals(0, o.quota().left());
+        assertEquals(ALICE, o.quota().lastBy(), "the last application is still the last successful one");
+        assertTrue(s.quota(TENANT).exhausted());
+    }
+
+    @Test
+    void rate_limited_apply_says_when_to_retry() {
+        platform.applyAnswers(FakeGateway.rateLimited(Duration.ofSeconds(42)));
+        ApplyOutcome o = apply(service(), ALICE);
+        assertEquals(Kind.RATE_LIMITED, o.kind());
+        assertEquals(Duration.ofSeconds(42), o.retryAfter());
+        assertEquals(0, o.quota().used());
+    }
+
+    @Test
+    void a_gateway_that_throws_is_uncertain_not_an_error() {
+        FakeGateway throwing = new FakeGateway() {
+            @Override
+            public PlatformResult<Void> applyScopes() {
+                throw new IllegalStateException("boom");
+            }
+        };
+        throwing.scope("im:message", false);
+        ScopeService s = new ScopeService(throwing, store, clock, new BotConfig.Apply(Set.of(), COOLDOWN, ""), "1.0.0");
+        ApplyOutcome o = s.apply(TENANT, CHAT, CARD, ALICE);
+        assertEquals(Kind.UNCERTAIN, o.kind());
+        assertEquals(0, o.quota().used());
+    }
+
+    // --- guards
+
+    @Test
+    void someone_off_the_allow_list_gets_not_allowed_and_nothing_is_called() {
+        ScopeService s = service(new BotConfig.Apply(Set.of(ALICE), COOLDOWN, ""), "1.0.0");
+        ApplyOutcome o = apply(s, BOB);
+        assertEquals(Kind.NOT_ALLOWED, o.kind());
+        assertEquals(0, platform.listCalls.get());
+        assertEquals(0, platform.applyCalls.get());
+        assertTrue(store.recentAudit(10).isEmpty());
+        assertEquals(Kind.SUCCESS, apply(s, ALICE).kind(), "the cooldown was not started by the refused click");
+    }
+
+    @Test
+    void an_empty_allow_list_lets_anyone_apply() {
+        assertEquals(Kind.SUCCESS, apply(service(), "ou_anyone").kind());
+    }
+
+    @Test
+    void a_second_apply_within_the_cooldown_calls_nothing_and_says_how_long_to_wait() {
+        ScopeService s = service();
+        apply(s, ALICE);
+        int lists = platform.listCalls.get();
+        clock.advance(Duration.ofSeconds(4));
+        ApplyOutcome o = apply(s, BOB);
+        assertEquals(Kind.COOLDOWN, o.kind());
+        assertEquals(Duration.ofSeconds(6), o.retryAfter());
+        assertEquals(lists, platform.listCalls.get());
+        assertEquals(1, platform.applyCalls.get());
+        AuditEntry a = store.recentAudit(1).get(0);
+        assertEquals("cooldown", a.detail());
+        assertEquals(BOB, a.actor());
+        assertNull(a.code());
+
+        clock.advance(Duration.ofSeconds(6));
+        assertEquals(Kind.SUCCESS, apply(s, BOB).kind());
+        assertEquals(2, platform.applyCalls.get());
+    }
+
+    @Test
+    void the_cooldown_holds_across_replicas_sharing_the_store() {
+        ScopeService replicaA = service();
+        ScopeService replicaB = service();
+        assertEquals(Kind.SUCCESS, apply(replicaA, ALICE).kind());
+        assertEquals(Kind.COOLDOWN, apply(replicaB, ALICE).kind());
+        assertEquals(1, platform.applyCalls.get());
+    }
+
+    @Test
+    void nothing_ungranted_makes_no_apply_call_and_spends_nothing() {
+        platform.grantAll();
+        ApplyOutcome o = apply(service(), ALICE);
+        assertEquals(Kind.NOTHING_TO_APPLY, o.kind());
+        assertEquals(0, platform.applyCalls.get());
+        assertEquals(0, o.quota().used());
+        assertTrue(o.swept().isEmpty());
+        AuditEntry a = store.recentAudit(1).get(0);
+        assertEquals("nothing to apply", a.detail());
+        assertEquals(0, a.code());
+    }
+
+    @Test
+    void the_check_before_applying_ignores_a_cached_list() {
+        ScopeService s = service();
+        assertEquals(2, s.status(TENANT).value().ungranted().size());
+        platform.grantAll();
+        assertEquals(2, s.status(TENANT).value().ungranted().size(), "still cached");
+        ApplyOutcome o = apply(s, ALICE);
+        assertEquals(Kind.NOTHING_TO_APPLY, o.kind());
+        assertEquals(0, platform.applyCalls.get());
+        assertTrue(s.status(TENANT).value().ungranted().isEmpty(), "the fresh list refreshed the cache");
+        assertEquals(2, platform.listCalls.get());
+    }
+
+    @Test
+    void a_failing_scopes_list_is_reported_and_nothing_is_applied() {
+        platform.listFails(FakeGateway.fail(212100, 400));
+        ApplyOutcome o = apply(service(), ALICE);
+        assertEquals(Kind.NOT_INSTALLED, o.kind());
+        assertEquals(212100, o.code());
+        assertEquals("log-212100", o.logId());
+        assertEquals(0, platform.applyCalls.get());
+        assertEquals("scopes list failed", store.recentAudit(1).get(0).detail());
+    }
+
+    @Test
+    void a_rate_limited_or_unanswered_scopes_list_is_reported_as_such() {
+        platform.listFails(FakeGateway.rateLimited(Duration.ofSeconds(7)));
+        ApplyOutcome limited = apply(service(), ALICE);
+        assertEquals(Kind.RATE_LIMITED, limited.kind());
+        assertEquals(Duration.ofSeconds(7), limited.retryAfter());
+
+        clock.advance(COOLDOWN);
+        platform.listFails(PlatformResult.network("SocketTimeoutException"));
+        assertEquals(Kind.UNCERTAIN, apply(service(), ALICE).kind());
+
+        clock.advance(COOLDOWN);
+        platform.listFails(FakeGateway.fail(99991663, 400));
+        assertEquals(Kind.FAILED, apply(service(), ALICE).kind());
+        assertEquals(0, platform.applyCalls.get());
+    }
+
+    // --- concurrency
+
+    @Test
+    void eight_concurrent_applies_on_one_tenant_make_one_platform_call() throws Exception {
+        platform.applyTakes(Duration.ofMillis(50));
+        List<ApplyOutcome> outcomes = race(8, service());
+        assertEquals(1, platform.applyCalls.get());
+        assertEquals(1, outcomes.stream().filter(o -> o.kind() == Kind.SUCCESS).count());
+        assertEquals(7, outcomes.stream().filter(o -> o.kind() == Kind.COOLDOWN).count());
+        assertEquals(1, store.quota(TENANT, "1.0.0").used());
+    }
+
+    @Test
+    void without_a_cooldown_applies_in_one_process_still_never_overlap() throws Exception {
+        platform.applyTakes(Duration.ofMillis(20));
+        race(8, service(new BotConfig.Apply(Set.of(), Duration.ZERO, ""), "1.0.0"));
+        assertEquals(1, platform.maxApplyInFlight.get());
+        assertEquals(platform.applyCalls.get(), store.quota(TENANT, "1.0.0").used());
+    }
+
+    private List<ApplyOutcome> race(int threads, ScopeService s) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<ApplyOutcome>> futures = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            String who = "ou_" + i;
+            Callable<ApplyOutcome> c = () -> {
+                go.await();
+                return s.apply(TENANT, CHAT, CARD, who);
+            };
+            futures.add(pool.submit(c));
+        }
+        go.countDown();
+        List<ApplyOutcome> out = new ArrayList<>();
+        for (Future<ApplyOutcome> f : futures) out.add(f.get(30, TimeUnit.SECONDS));
+        pool.shutdown();
+        return out;
+    }
+
+    // --- status cache
+
+    @Test
+    void status_is_cached_for_a_few_seconds_then_read_again() {
+        ScopeService s = service();
+        assertTrue(s.status(TENANT).ok());
+        s.status(TENANT);
+        clock.advance(ScopeService.STATUS_TTL.minusMillis(1));
+        s.status(TENANT);
+        assertEquals(1, platform.listCalls.get());
+        clock.advance(Duration.ofMillis(1));
+        assertEquals(List.of("contact:user.id:readonly"), s.status(TENANT).value().granted());
+        assertEquals(2, platform.listCalls.get());
+    }
+
+    @Test
+    void status_is_cached_per_tenant() {
+        ScopeService s = service();
+        s.status("tk_a");
+        s.status("tk_b");
+        s.status("tk_a");
+        assertEquals(2, platform.listCalls.get());
+    }
+
+    @Test
+    void a_failed_status_keeps_the_platform_code_and_log_id() {
+        platform.listFails(FakeGateway.fail(212100, 400));
+        PlatformResult<ScopeStatus> r = service().status(TENANT);
+        assertFalse(r.ok());
+        assertEquals(212100, r.code());
+        assertEquals("log-212100", r.logId());
+        assertNull(r.value());
+    }
+
+    @Test
+    void any_apply_drops_the_cached_status() {
+        ScopeService s = service();
+        platform.applyAnswers(FakeGateway.fail(212004, 400));
+        apply(s, ALICE);
+        int lists = platform.listCalls.get();
+        s.status(TENANT);
+        assertEquals(lists + 1, platform.listCalls.get());
+    }
+
+    // --- version
+
+    @Test
+    void the_configured_version_wins_and_the_api_is_not_asked() {
+        platform.version(FakeGateway.ok(new AppVersion("2.0.0", "oav_2")));
+        ScopeService s = service(new BotConfig.Apply(Set.of(), COOLDOWN, "0.9.0"), "1.0.0");
+        assertEquals("1.0.0", s.currentVersion());
+        assertEquals(0, platform.versionCalls.get());
+    }
+
+    @Test
+    void without_a_configured_version_the_applications_api_is_asked_and_cached() {
+        platform.version(FakeGateway.ok(new AppVersion("2.0.0", "oav_2")));
+        ScopeService s = service(new BotConfig.Apply(Set.of(), COOLDOWN, "0.9.0"), "");
+        assertEquals("2.0.0", s.currentVersion());
+        assertEquals("2.0.0", s.currentVersion());
+        assertEquals(1, platform.versionCalls.get());
+
+        clock.advance(ScopeService.VERSION_TTL);
+        platform.version(FakeGateway.ok(new AppVersion("2.1.0", "oav_3")));
+        assertEquals("2.1.0", s.currentVersion());
+        assertEquals(2, platform.versionCalls.get());
+    }
+
+    @Test
+    void when_the_api_cannot_say_the_fallback_is_used_and_the_api_is_not_hammered() {
+        platform.version(FakeGateway.fail(99991672, 400));
+        ScopeService s = service(new BotConfig.Apply(Set.of(), COOLDOWN, "0.9.0"), "");
+        assertEquals("0.9.0", s.currentVersion());
+        assertEquals("0.9.0", s.currentVersion());
+        assertEquals(1, platform.versionCalls.get());
+        clock.advance(ScopeService.VERSION_RETRY);
+        platform.version(FakeGateway.ok(new AppVersion("2.0.0", "oav_2")));
+        assertEquals("2.0.0", s.currentVersion());
+    }
+
+    @Test
+    void with_no_source_at_all_the_version_is_unknown() {
+        platform.version(PlatformResult.network("ConnectException"));
+        ScopeService s = service(new BotConfig.Apply(Set.of(), COOLDOWN, ""), "");
+        assertEquals(ScopeService.UNKNOWN_VERSION, s.currentVersion());
+        assertEquals("unknown", s.quota(TENANT).version());
+    }
+
+    @Test
+    void a_later_api_failure_keeps_the_last_version_it_named() {
+        platform.version(FakeGateway.ok(new AppVersion("2.0.0", "oav_2")));
+        ScopeService s = service(new BotConfig.Apply(Set.of(), COOLDOWN, "0.9.0"), "");
+        assertEquals("2.0.0", s.currentVersion());
+        clock.advance(ScopeService.VERSION_TTL);
+        platform.version(FakeGateway.fail(5000, 500));
+        assertEquals("2.0.0", s.currentVersion());
+    }
+
+    @Test
+    void the_ledger_counts_against_the_resolved_version() {
+        platform.version(FakeGateway.ok(new AppVersion("3.1.4", "oav_9")));
+        ScopeService s = service(new BotConfig.Apply(Set.of(), COOLDOWN, ""), "");
+        ApplyOutcome o = apply(s, ALICE);
+        assertEquals("3.1.4", o.quota().version());
+        assertEquals(1, store.quota(TENANT, "3.1.4").used());
+        assertEquals("3.1.4", store.openApplyRequests(TENANT).get(0).appVersion());
+    }
+
+    // --- audit
+
+    @Test
+    void every_apply_attempt_past_the_allow_list_leaves_one_audit_row() {
+        ScopeService s = service();
+        apply(s, ALICE);
+        apply(s, BOB);
+        List<AuditEntry> rows = store.recentAudit(10);
+        assertEquals(2, rows.size());
+        AuditEntry applied = rows.get(1);
+        assertEquals("apply", applied.action());
+        assertEquals(TENANT, applied.tenantKey());
+        assertEquals(CHAT, applied.chatId());
+        assertEquals(ALICE, applied.actor());
+        assertEquals("docx:document,im:message", applied.detail());
+        assertEquals(0, applied.code());
+        assertEquals("log-ok", applied.logId());
+        assertEquals("cooldown", rows.get(0).detail());
+    }
+}
