@@ -3,6 +3,9 @@ package com.permissionbot;
 import com.permissionbot.cards.CardRenderer;
 import com.permissionbot.chat.CardActions;
 import com.permissionbot.chat.Conversation;
+import com.permissionbot.chat.ScopeCards;
+import com.permissionbot.chat.ScopeHandlers;
+import com.permissionbot.scopes.ScopeService;
 import com.permissionbot.config.BotConfig;
 import com.permissionbot.edge.WebhookRoutes;
 import com.permissionbot.feishu.BotIdentity;
@@ -24,6 +27,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /** The bot, built from its dependencies: tests start it on a random port with their own store, gateway and clock. */
@@ -37,6 +44,8 @@ public final class App implements AutoCloseable {
     private final Conversation conversation;
     private final CardActions actions;
     private final Javalin http;
+    private final ExecutorService platformWork;
+    private final ScopeService scopes;
 
     public App(BotConfig cfg, Store store, FeishuGateway gateway, Clock clock) {
         this.cfg = cfg;
@@ -45,7 +54,10 @@ public final class App implements AutoCloseable {
         String owner = "bot-" + UUID.randomUUID().toString().substring(0, 8);
         CardRenderer cards = CardRenderer.load(cfg.cardsDir());
         this.conversation = new Conversation(gateway, cards, botSelf(gateway, clock));
-        this.actions = new CardActions(store, clock);
+        this.actions = new CardActions(store, gateway, clock);
+        this.platformWork = Executors.newFixedThreadPool(8, daemon("platform-work"));
+        this.scopes = new ScopeService(gateway, store, clock, cfg.apply(), cfg.feishu().appVersion());
+        new ScopeHandlers(scopes, new ScopeCards(cards), platformWork, cfg.apply().answerWithin()).register(conversation, actions);
         this.worker = new InboxWorker(store, clock, cfg.inbox(), owner, Map.<String, EventHandler>of(
                 "im.message.receive_v1", row -> conversation.onMessage(EventParser.message(EventParser.tree(row.payload()))),
                 "im.chat.member.bot.added_v1", row -> conversation.onBotAdded(EventParser.botAdded(EventParser.tree(row.payload())))));
@@ -93,11 +105,25 @@ public final class App implements AutoCloseable {
         return conversation;
     }
 
+    public ScopeService scopes() {
+        return scopes;
+    }
+
     @Override
     public void close() {
         http.stop();
         worker.close();
+        platformWork.shutdownNow();
         store.close();
+    }
+
+    private static ThreadFactory daemon(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     /** The bot's open_id from bot/v3/info, asked again at most once a minute until it is known. */

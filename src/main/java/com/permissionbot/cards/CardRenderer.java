@@ -12,19 +12,26 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Loads the card templates ({@code cards/*.json}, packaged in the jar, optionally overridden from a folder),
- * validates them at start-up, and renders a card by filling variables into JSON string nodes.
+ * validates them at start-up, and renders a card by filling variables into JSON string nodes. An object inside an
+ * array may carry {@code "if": "flag"} or {@code "if": "!flag"}: it is kept only when the flag is (not) set.
  */
 public final class CardRenderer {
     /** Every template the bot uses; a missing or broken one stops start-up. */
-    public static final List<String> TEMPLATES = List.of("help", "welcome", "error");
+    public static final List<String> TEMPLATES = List.of("help", "welcome", "error", "working",
+            "missing", "all_granted", "status", "quota", "list_failed",
+            "apply_success", "apply_only_super_scopes", "apply_nothing_to_apply", "apply_quota_exhausted",
+            "apply_duplicate", "apply_not_installed", "apply_rate_limited", "apply_uncertain",
+            "apply_not_allowed", "apply_cooldown", "apply_failed");
     /** https://open.feishu.cn/document/server-docs/im-v1/message/create : a card body is at most 30 KB. */
     public static final int MAX_BYTES = 30 * 1024;
     /** https://open.feishu.cn/document/feishu-cards/card-json-v2-structure : at most 200 elements. */
@@ -33,6 +40,8 @@ public final class CardRenderer {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern VAR = Pattern.compile("\\$\\{([a-z_][a-z0-9_]*)}");
     private static final Pattern ELEMENT_ID = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,19}");
+    private static final Pattern CONDITION = Pattern.compile("!?[a-z_][a-z0-9_]*");
+    private static final String IF = "if";
 
     private final Map<String, ObjectNode> templates;
 
@@ -65,7 +74,7 @@ public final class CardRenderer {
         return new CardRenderer(out);
     }
 
-    /** Parses and checks one template: JSON 2.0, update_multi, both languages on every text, valid element ids. */
+    /** Parses and checks one template: JSON 2.0, update_multi, both languages on every text, valid unique element ids. */
     static ObjectNode validate(String file, String text) {
         JsonNode root;
         try {
@@ -79,12 +88,18 @@ public final class CardRenderer {
             throw new CardTemplateException(file, "must set config.update_multi to true (cards are updated in place)");
         }
         if (!card.path("body").path("elements").isArray()) throw new CardTemplateException(file, "needs body.elements");
-        checkTexts(file, card, "$");
+        check(file, card, "$", false, new HashSet<>());
         return card;
     }
 
-    private static void checkTexts(String file, JsonNode n, String path) {
+    private static void check(String file, JsonNode n, String path, boolean inArray, Set<String> ids) {
         if (n.isObject()) {
+            if (n.has(IF)) {
+                if (!inArray) throw new CardTemplateException(file, path + ".if is only allowed on objects inside arrays");
+                if (!n.get(IF).isTextual() || !CONDITION.matcher(n.get(IF).asText()).matches()) {
+                    throw new CardTemplateException(file, path + ".if must be a flag name, optionally after !");
+                }
+            }
             String tag = n.path("tag").asText("");
             if (tag.equals("markdown") || tag.equals("plain_text") || tag.equals("lark_md")) {
                 JsonNode i18n = n.path("i18n_content");
@@ -92,56 +107,95 @@ public final class CardRenderer {
                     throw new CardTemplateException(file, path + " needs i18n_content with zh_cn and en_us");
                 }
             }
-            if (n.has("element_id") && !ELEMENT_ID.matcher(n.path("element_id").asText()).matches()) {
-                throw new CardTemplateException(file, path + ".element_id must be a letter then up to 19 letters, digits or _");
+            if (n.has("element_id")) {
+                String id = n.path("element_id").asText();
+                if (!ELEMENT_ID.matcher(id).matches()) {
+                    throw new CardTemplateException(file, path + ".element_id must be a letter then up to 19 letters, digits or _");
+                }
+                if (!ids.add(id)) throw new CardTemplateException(file, path + ".element_id '" + id + "' is used twice");
             }
-            n.fields().forEachRemaining(e -> checkTexts(file, e.getValue(), path + "." + e.getKey()));
+            n.fields().forEachRemaining(e -> check(file, e.getValue(), path + "." + e.getKey(), false, ids));
         } else if (n.isArray()) {
-            for (int i = 0; i < n.size(); i++) checkTexts(file, n.get(i), path + "[" + i + "]");
+            for (int i = 0; i < n.size(); i++) check(file, n.get(i), path + "[" + i + "]", true, ids);
         }
     }
 
-    /** Renders a template; every variable it names must be given. */
+    /** Renders a template; every variable and flag it names must be given. */
     public Card render(String name, Vars vars) {
         ObjectNode t = templates.get(name);
         if (t == null) throw new IllegalArgumentException("no card template '" + name + "'");
-        ObjectNode card = (ObjectNode) fill(t.deepCopy(), vars, name);
+        ObjectNode card = (ObjectNode) fill(t.deepCopy(), vars, name, false);
         Card c = new Card(name, card);
         int bytes = c.bytes();
         if (bytes > MAX_BYTES) throw new IllegalStateException("card '" + name + "' is " + bytes + " bytes, over " + MAX_BYTES);
+        int elements = elements(card);
+        if (elements > MAX_ELEMENTS) {
+            throw new IllegalStateException("card '" + name + "' has " + elements + " elements, over " + MAX_ELEMENTS);
+        }
         return c;
     }
 
-    private JsonNode fill(JsonNode n, Vars vars, String name) {
-        if (n.isTextual()) return TextNode.valueOf(substitute(n.asText(), vars, name));
+    /** Every JSON object with a {@code tag} counts as an element. */
+    public static int elements(JsonNode n) {
+        int count = n.isObject() && n.has("tag") ? 1 : 0;
+        for (JsonNode c : n) count += elements(c);
+        return count;
+    }
+
+    private JsonNode fill(JsonNode n, Vars vars, String name, boolean markdown) {
+        if (n.isTextual()) return TextNode.valueOf(substitute(n.asText(), vars, name, markdown));
         if (n.isObject()) {
             ObjectNode o = (ObjectNode) n;
-            o.fields().forEachRemaining(e -> e.setValue(fill(e.getValue(), vars, name)));
+            String tag = o.path("tag").asText("");
+            boolean md = tag.isEmpty() ? markdown : tag.equals("markdown") || tag.equals("lark_md");
+            o.fields().forEachRemaining(e -> e.setValue(fill(e.getValue(), vars, name, md)));
             return o;
         }
         if (n.isArray()) {
             ArrayNode a = (ArrayNode) n;
-            for (int i = 0; i < a.size(); i++) a.set(i, fill(a.get(i), vars, name));
+            for (int i = 0; i < a.size(); ) {
+                JsonNode c = a.get(i);
+                if (c.isObject() && c.has(IF)) {
+                    if (!vars.holds(c.get(IF).asText(), name)) {
+                        a.remove(i);
+                        continue;
+                    }
+                    ((ObjectNode) c).remove(IF);
+                }
+                a.set(i++, fill(c, vars, name, markdown));
+            }
         }
         return n;
     }
 
-    private static String substitute(String s, Vars vars, String name) {
+    private static String substitute(String s, Vars vars, String name, boolean markdown) {
         if (s.indexOf("${") < 0) return s;
         Matcher m = VAR.matcher(s);
         StringBuilder b = new StringBuilder();
         while (m.find()) {
-            String v = vars.values.get(m.group(1));
-            if (v == null) throw new IllegalStateException("card '" + name + "' needs variable " + m.group(1));
+            String key = m.group(1);
+            String v = vars.values.get(key);
+            if (v == null) throw new IllegalStateException("card '" + name + "' needs variable " + key);
+            if (!markdown && vars.escaped.contains(key)) {
+                throw new IllegalStateException("card '" + name + "': variable " + key
+                        + " is escaped for markdown and may only appear in a markdown element");
+            }
             m.appendReplacement(b, Matcher.quoteReplacement(v));
         }
         m.appendTail(b);
         return b.toString();
     }
 
-    /** Template variables: {@link #text} escapes untrusted text for markdown; {@link #trusted} is the bot's own. */
+    /**
+     * Template variables and flags: {@link #text} escapes untrusted text for markdown, {@link #list} makes an
+     * escaped bullet list of untrusted items; both may only appear inside a markdown element (elsewhere the entities
+     * would show). {@link #trusted} and {@link #number} are the bot's own text (button values, numbers) and may
+     * appear anywhere.
+     */
     public static final class Vars {
         private final Map<String, String> values = new HashMap<>();
+        private final Set<String> escaped = new HashSet<>();
+        private final Map<String, Boolean> flags = new HashMap<>();
 
         public static Vars of() {
             return new Vars();
@@ -149,12 +203,37 @@ public final class CardRenderer {
 
         public Vars text(String key, String untrusted) {
             values.put(key, Markdown.escape(untrusted));
+            escaped.add(key);
+            return this;
+        }
+
+        public Vars list(String key, List<String> untrustedItems) {
+            values.put(key, Markdown.bullets(untrustedItems));
+            escaped.add(key);
             return this;
         }
 
         public Vars trusted(String key, String value) {
             values.put(key, value);
+            escaped.remove(key);
             return this;
+        }
+
+        public Vars number(String key, long n) {
+            return trusted(key, Long.toString(n));
+        }
+
+        public Vars flag(String key, boolean on) {
+            flags.put(key, on);
+            return this;
+        }
+
+        private boolean holds(String condition, String card) {
+            boolean not = condition.startsWith("!");
+            String key = not ? condition.substring(1) : condition;
+            Boolean on = flags.get(key);
+            if (on == null) throw new IllegalStateException("card '" + card + "' needs flag " + key);
+            return on != not;
         }
     }
 }

@@ -55,8 +55,11 @@ public record BotConfig(
     /** Durable inbox: workers, how long a claimed row is leased, how long de-dup keys are kept. */
     public record Inbox(int workers, Duration lease, Duration retention, Duration pollInterval) {}
 
-    /** Who may press Apply, the per-tenant cooldown, and the version used when no other source names one. */
-    public record Apply(Set<String> allowedOpenIds, Duration cooldown, String fallbackVersion) {
+    /**
+     * Who may press Apply, the per-tenant cooldown, the version used when no other source names one, and how long
+     * a click waits for the platform before answering "working" (the callback must be answered within 3 s).
+     */
+    public record Apply(Set<String> allowedOpenIds, Duration cooldown, String fallbackVersion, Duration answerWithin) {
         public boolean anyone() {
             return allowedOpenIds.isEmpty();
         }

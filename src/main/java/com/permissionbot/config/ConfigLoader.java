@@ -196,7 +196,8 @@ public final class ConfigLoader {
             }
             var apply = new BotConfig.Apply(allowed,
                     Duration.ofSeconds(integer("apply.cooldown_seconds", 10, 0, 3600)),
-                    text("apply.fallback_version", ""));
+                    text("apply.fallback_version", ""),
+                    Duration.ofMillis(integer("apply.answer_within_ms", 2000, 100, 2500)));
 
             String cards = text("cards.override_dir", "");
             Path cardsDir = null;

@@ -21,6 +21,7 @@ public final class PlatformEmulator implements AutoCloseable {
     private final MessageStore messages;
     private final TokenStore tokens;
     private final RequestLog requests = new RequestLog();
+    private final Faults faults = new Faults();
     private final Javalin app;
     private final Router router;
 
@@ -38,6 +39,7 @@ public final class PlatformEmulator implements AutoCloseable {
             String logId = Envelope.newLogId(config.clock());
             ctx.attribute(Envelope.LOG_ID_ATTR, logId);
             ctx.header(Envelope.LOG_ID_HEADER, logId);
+            if (!ctx.path().startsWith("/open-apis/auth/")) faults.apply(ctx);
         });
         app.exception(ApiException.class, (e, ctx) -> Envelope.error(ctx, e));
         app.exception(Exception.class, (e, ctx) -> {
@@ -71,6 +73,11 @@ public final class PlatformEmulator implements AutoCloseable {
 
     public EmulatorConfig config() {
         return config;
+    }
+
+    /** Latency and failure switches. */
+    public Faults faults() {
+        return faults;
     }
 
     public TenantState tenant() {

@@ -1,5 +1,8 @@
 package com.permissionbot.scopes;
 
+import com.permissionbot.support.FakeGateway;
+import com.permissionbot.support.MutableClock;
+
 import com.permissionbot.config.BotConfig;
 import com.permissionbot.feishu.AppVersion;
 import com.permissionbot.feishu.PlatformResult;
@@ -62,7 +65,7 @@ class ScopeServiceTest {
     }
 
     private ScopeService service() {
-        return service(new BotConfig.Apply(Set.of(), COOLDOWN, ""), "1.0.0");
+        return service(new BotConfig.Apply(Set.of(), COOLDOWN, "", java.time.Duration.ofSeconds(2)), "1.0.0");
     }
 
     private ScopeService service(BotConfig.Apply policy, String configuredVersion) {
@@ -127,7 +130,7 @@ class ScopeServiceTest {
         Quota q = service().quota(TENANT);
         assertEquals(2, q.used());
         assertEquals(BOB, q.lastBy());
-        assertEquals(0, service(new BotConfig.Apply(Set.of(), COOLDOWN, ""), "1.0.1").quota(TENANT).used(),
+        assertEquals(0, service(new BotConfig.Apply(Set.of(), COOLDOWN, "", java.time.Duration.ofSeconds(2)), "1.0.1").quota(TENANT).used(),
                 "a new version starts from zero");
     }
 
@@ -195,7 +198,7 @@ class ScopeServiceTest {
             }
         };
         throwing.scope("im:message", false);
-        ScopeService s = new ScopeService(throwing, store, clock, new BotConfig.Apply(Set.of(), COOLDOWN, ""), "1.0.0");
+        ScopeService s = new ScopeService(throwing, store, clock, new BotConfig.Apply(Set.of(), COOLDOWN, "", java.time.Duration.ofSeconds(2)), "1.0.0");
         ApplyOutcome o = s.apply(TENANT, CHAT, CARD, ALICE);
         assertEquals(Kind.UNCERTAIN, o.kind());
         assertEquals(0, o.quota().used());
@@ -205,7 +208,7 @@ class ScopeServiceTest {
 
     @Test
     void someone_off_the_allow_list_gets_not_allowed_and_nothing_is_called() {
-        ScopeService s = service(new BotConfig.Apply(Set.of(ALICE), COOLDOWN, ""), "1.0.0");
+        ScopeService s = service(new BotConfig.Apply(Set.of(ALICE), COOLDOWN, "", java.time.Duration.ofSeconds(2)), "1.0.0");
         ApplyOutcome o = apply(s, BOB);
         assertEquals(Kind.NOT_ALLOWED, o.kind());
         assertEquals(0, platform.listCalls.get());
@@ -318,7 +321,7 @@ class ScopeServiceTest {
     @Test
     void without_a_cooldown_applies_in_one_process_still_never_overlap() throws Exception {
         platform.applyTakes(Duration.ofMillis(20));
-        race(8, service(new BotConfig.Apply(Set.of(), Duration.ZERO, ""), "1.0.0"));
+        race(8, service(new BotConfig.Apply(Set.of(), Duration.ZERO, "", java.time.Duration.ofSeconds(2)), "1.0.0"));
         assertEquals(1, platform.maxApplyInFlight.get());
         assertEquals(platform.applyCalls.get(), store.quota(TENANT, "1.0.0").used());
     }
@@ -391,7 +394,7 @@ class ScopeServiceTest {
     @Test
     void the_configured_version_wins_and_the_api_is_not_asked() {
         platform.version(FakeGateway.ok(new AppVersion("2.0.0", "oav_2")));
-        ScopeService s = service(new BotConfig.Apply(Set.of(), COOLDOWN, "0.9.0"), "1.0.0");
+        ScopeService s = service(new BotConfig.Apply(Set.of(), COOLDOWN, "0.9.0", java.time.Duration.ofSeconds(2)), "1.0.0");
         assertEquals("1.0.0", s.currentVersion());
         assertEquals(0, platform.versionCalls.get());
     }
@@ -399,7 +402,7 @@ class ScopeServiceTest {
     @Test
     void without_a_configured_version_the_applications_api_is_asked_and_cached() {
         platform.version(FakeGateway.ok(new AppVersion("2.0.0", "oav_2")));
-        ScopeService s = service(new BotConfig.Apply(Set.of(), COOLDOWN, "0.9.0"), "");
+        ScopeService s = service(new BotConfig.Apply(Set.of(), COOLDOWN, "0.9.0", java.time.Duration.ofSeconds(2)), "");
         assertEquals("2.0.0", s.currentVersion());
         assertEquals("2.0.0", s.currentVersion());
         assertEquals(1, platform.versionCalls.get());
@@ -413,7 +416,7 @@ class ScopeServiceTest {
     @Test
     void when_the_api_cannot_say_the_fallback_is_used_and_the_api_is_not_hammered() {
         platform.version(FakeGateway.fail(99991672, 400));
-        ScopeService s = service(new BotConfig.Apply(Set.of(), COOLDOWN, "0.9.0"), "");
+        ScopeService s = service(new BotConfig.Apply(Set.of(), COOLDOWN, "0.9.0", java.time.Duration.ofSeconds(2)), "");
         assertEquals("0.9.0", s.currentVersion());
         assertEquals("0.9.0", s.currentVersion());
         assertEquals(1, platform.versionCalls.get());
@@ -425,7 +428,7 @@ class ScopeServiceTest {
     @Test
     void with_no_source_at_all_the_version_is_unknown() {
         platform.version(PlatformResult.network("ConnectException"));
-        ScopeService s = service(new BotConfig.Apply(Set.of(), COOLDOWN, ""), "");
+        ScopeService s = service(new BotConfig.Apply(Set.of(), COOLDOWN, "", java.time.Duration.ofSeconds(2)), "");
         assertEquals(ScopeService.UNKNOWN_VERSION, s.currentVersion());
         assertEquals("unknown", s.quota(TENANT).version());
     }
@@ -433,7 +436,7 @@ class ScopeServiceTest {
     @Test
     void a_later_api_failure_keeps_the_last_version_it_named() {
         platform.version(FakeGateway.ok(new AppVersion("2.0.0", "oav_2")));
-        ScopeService s = service(new BotConfig.Apply(Set.of(), COOLDOWN, "0.9.0"), "");
+        ScopeService s = service(new BotConfig.Apply(Set.of(), COOLDOWN, "0.9.0", java.time.Duration.ofSeconds(2)), "");
         assertEquals("2.0.0", s.currentVersion());
         clock.advance(ScopeService.VERSION_TTL);
         platform.version(FakeGateway.fail(5000, 500));
@@ -443,7 +446,7 @@ class ScopeServiceTest {
     @Test
     void the_ledger_counts_against_the_resolved_version() {
         platform.version(FakeGateway.ok(new AppVersion("3.1.4", "oav_9")));
-        ScopeService s = service(new BotConfig.Apply(Set.of(), COOLDOWN, ""), "");
+        ScopeService s = service(new BotConfig.Apply(Set.of(), COOLDOWN, "", java.time.Duration.ofSeconds(2)), "");
         ApplyOutcome o = apply(s, ALICE);
         assertEquals("3.1.4", o.quota().version());
         assertEquals(1, store.quota(TENANT, "3.1.4").used());

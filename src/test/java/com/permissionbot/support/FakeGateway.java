@@ -1,4 +1,4 @@
-package com.permissionbot.scopes;
+package com.permissionbot.support;
 
 import com.permissionbot.cards.Card;
 import com.permissionbot.feishu.AppVersion;
@@ -15,12 +15,12 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A scripted platform for the scopes APIs: a scope table, the next apply answers, and call counters. */
-class FakeGateway implements FeishuGateway {
-    final AtomicInteger listCalls = new AtomicInteger();
-    final AtomicInteger applyCalls = new AtomicInteger();
-    final AtomicInteger versionCalls = new AtomicInteger();
+public class FakeGateway implements FeishuGateway {
+    public final AtomicInteger listCalls = new AtomicInteger();
+    public final AtomicInteger applyCalls = new AtomicInteger();
+    public final AtomicInteger versionCalls = new AtomicInteger();
     /** The most apply calls that were in flight at once. */
-    final AtomicInteger maxApplyInFlight = new AtomicInteger();
+    public final AtomicInteger maxApplyInFlight = new AtomicInteger();
     private final AtomicInteger applyInFlight = new AtomicInteger();
 
     private final Map<String, Boolean> scopes = new LinkedHashMap<>();
@@ -29,43 +29,43 @@ class FakeGateway implements FeishuGateway {
     private PlatformResult<AppVersion> versionAnswer = fail(99991672, 400);
     private volatile long applyDelayMillis;
 
-    synchronized FakeGateway scope(String name, boolean granted) {
+    public synchronized FakeGateway scope(String name, boolean granted) {
         scopes.put(name, granted);
         return this;
     }
 
-    synchronized void grantAll() {
+    public synchronized void grantAll() {
         scopes.replaceAll((k, v) -> true);
     }
 
     /** The next apply calls answer these, in order; after them every apply succeeds. */
     @SafeVarargs
-    final synchronized FakeGateway applyAnswers(PlatformResult<Void>... answers) {
+    public final synchronized FakeGateway applyAnswers(PlatformResult<Void>... answers) {
         applyAnswers.addAll(List.of(answers));
         return this;
     }
 
-    synchronized void listFails(PlatformResult<List<ScopeGrant>> r) {
+    public synchronized void listFails(PlatformResult<List<ScopeGrant>> r) {
         listFailure = r;
     }
 
-    synchronized void version(PlatformResult<AppVersion> r) {
+    public synchronized void version(PlatformResult<AppVersion> r) {
         versionAnswer = r;
     }
 
-    void applyTakes(Duration d) {
+    public void applyTakes(Duration d) {
         applyDelayMillis = d.toMillis();
     }
 
-    static <T> PlatformResult<T> ok(T value) {
+    public static <T> PlatformResult<T> ok(T value) {
         return new PlatformResult<>(0, "success", "log-ok", 200, null, value);
     }
 
-    static <T> PlatformResult<T> fail(int code, int http) {
+    public static <T> PlatformResult<T> fail(int code, int http) {
         return new PlatformResult<>(code, "code " + code, "log-" + code, http, null, null);
     }
 
-    static <T> PlatformResult<T> rateLimited(Duration retryAfter) {
+    public static <T> PlatformResult<T> rateLimited(Duration retryAfter) {
         return new PlatformResult<>(PlatformResult.RATE_LIMITED, "request trigger frequency limit", "log-429", 429, retryAfter, null);
     }
 
@@ -100,19 +100,31 @@ class FakeGateway implements FeishuGateway {
         return versionAnswer;
     }
 
+    /** One card the bot sent: kind is reply, send or update; {@code target} the message or chat it went to. */
+    public record Said(String kind, String target, String messageId, Card card) {}
+
+    /** Everything the bot said, in order. */
+    public final List<Said> said = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final AtomicInteger messageIds = new AtomicInteger();
+
     @Override
     public PlatformResult<String> replyCard(String messageId, Card card, String uuid) {
-        throw new UnsupportedOperationException();
+        String id = "om_bot_" + messageIds.incrementAndGet();
+        said.add(new Said("reply", messageId, id, card));
+        return ok(id);
     }
 
     @Override
     public PlatformResult<String> sendCard(String chatId, Card card, String uuid) {
-        throw new UnsupportedOperationException();
+        String id = "om_bot_" + messageIds.incrementAndGet();
+        said.add(new Said("send", chatId, id, card));
+        return ok(id);
     }
 
     @Override
     public PlatformResult<Void> updateCard(String messageId, Card card) {
-        throw new UnsupportedOperationException();
+        said.add(new Said("update", messageId, messageId, card));
+        return ok(null);
     }
 
     @Override
@@ -127,6 +139,6 @@ class FakeGateway implements FeishuGateway {
 
     @Override
     public PlatformResult<BotIdentity> botIdentity() {
-        throw new UnsupportedOperationException();
+        return ok(new BotIdentity("ou_bot", "Permission Bot"));
     }
 }

@@ -1,0 +1,108 @@
+package com.permissionbot.chat;
+
+import com.permissionbot.cards.Card;
+import com.permissionbot.feishu.PlatformResult;
+import com.permissionbot.scopes.ApplyOutcome;
+import com.permissionbot.scopes.ScopeService;
+import com.permissionbot.scopes.ScopeStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** The scope intents (missing, status, quota) and buttons (Apply, paging) of design §1 and §2. */
+public final class ScopeHandlers {
+    private static final Logger log = LoggerFactory.getLogger(ScopeHandlers.class);
+
+    static final String MISSING = "(which |what )?(permissions?|scopes?|perms?) (are |is )?(missing|lacking|not granted)"
+            + "|missing (permissions?|scopes?|perms?)|what'?s missing|(缺少|缺了|还缺|缺)(哪些|什么|哪个)?(权限|scope)(呢|吗)?"
+            + "|(哪些|什么)权限(没有|未)(开通|授权)|未开通(的)?权限|缺失(的)?权限";
+    static final String STATUS = "(permissions?|scopes?) status|status|all (permissions|scopes)|(权限|授权)(状态|情况|列表)|(所有|全部)权限";
+    static final String QUOTA = "quota|apply quota|applications? left|how many applications( are)? left|额度|申请(次数|额度)|剩余(次数|额度)|还(能|可以)申请几次";
+
+    private final ScopeService scopes;
+    private final ScopeCards cards;
+    private final ExecutorService executor;
+    private final Duration answerWithin;
+
+    /** {@code answerWithin}: how long a click waits for the platform before answering "working" (about 2 s). */
+    public ScopeHandlers(ScopeService scopes, ScopeCards cards, ExecutorService executor, Duration answerWithin) {
+        this.scopes = scopes;
+        this.cards = cards;
+        this.executor = executor;
+        this.answerWithin = answerWithin;
+    }
+
+    public void register(Conversation conversation, CardActions actions) {
+        conversation.on("missing", MISSING, (m, g) -> missing(m.tenantKey(), 1));
+        conversation.on("status", STATUS, (m, g) -> status(m.tenantKey(), 1));
+        conversation.on("quota", QUOTA, (m, g) -> cards.quota(scopes.quota(m.tenantKey())));
+        actions.on(ScopeCards.ACTION_APPLY, this::apply);
+        actions.onRepeatable(ScopeCards.ACTION_PAGE, this::page);
+    }
+
+    Card missing(String tenant, int page) {
+        PlatformResult<ScopeStatus> s = scopes.status(tenant);
+        if (!s.ok()) return cards.listFailed(s.code(), s.msg(), s.logId());
+        return cards.missing(s.value(), scopes.quota(tenant), page, nonce());
+    }
+
+    Card status(String tenant, int page) {
+        PlatformResult<ScopeStatus> s = scopes.status(tenant);
+        if (!s.ok()) return cards.listFailed(s.code(), s.msg(), s.logId());
+        return cards.status(s.value(), page);
+    }
+
+    private CardAnswer page(CardClick c) {
+        int page = parsePage(c.value().get("page"));
+        Card card = ScopeCards.CARD_STATUS.equals(c.value().get("card")) ? status(c.tenantKey(), page) : missing(c.tenantKey(), page);
+        return new CardAnswer("info", "第 " + page + " 页", "Page " + page, card);
+    }
+
+    /** Apply: answered within the callback's 3 s; a slow platform gets "working" now and the outcome card later. */
+    private CardAnswer apply(CardClick c) {
+        CompletableFuture<CardAnswer> work = CompletableFuture.supplyAsync(() -> outcome(c), executor);
+        try {
+            return work.get(answerWithin.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException slow) {
+            log.info("apply for tenant {} is slow; answering 'working' and updating the card later", c.tenantKey());
+            return new CardAnswer("info", "正在向飞书提交申请，结果出来后会更新这张卡片。",
+                    "Asking Feishu now; this card will update when the answer arrives.", cards.working(), work, false);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("apply failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        }
+    }
+
+    private CardAnswer outcome(CardClick c) {
+        ApplyOutcome o = scopes.apply(c.tenantKey(), c.chatId(), c.messageId(), c.operatorOpenId());
+        Card card = cards.outcome(o, o.quota() == null ? null : o.quota().version(), nonce());
+        return switch (o.kind()) {
+            case SUCCESS -> new CardAnswer("success", "已向管理员提交申请。", "Sent to the tenant admin.", card);
+            case NOT_ALLOWED -> CardAnswer.notYet("error", "你不在可申请名单中，请联系管理员。", "You are not on the list of people who may apply; ask an admin.");
+            case COOLDOWN -> CardAnswer.notYet("warning", "刚刚有人提交过申请，请稍后再试。", "An application was made moments ago; try again shortly.");
+            case DUPLICATE, NOTHING_TO_APPLY -> new CardAnswer("info", "没有消耗申请次数。", "No application was spent.", card);
+            default -> new CardAnswer("warning", "申请未成功，详情见卡片。", "The application did not go through; see the card.", card);
+        };
+    }
+
+    private static int parsePage(String s) {
+        try {
+            return Math.max(1, Integer.parseInt(s == null ? "1" : s.trim()));
+        } catch (NumberFormatException e) {
+            return 1;
+        }
+    }
+
+    private static String nonce() {
+        return UUID.randomUUID().toString().substring(0, 8);
+    }
+}

@@ -1,0 +1,94 @@
+package com.permissionbot.cards;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.permissionbot.cards.CardRenderer.Vars;
+import com.permissionbot.chat.ScopeCards;
+import com.permissionbot.scopes.ApplyOutcome.Kind;
+import com.permissionbot.scopes.ApplyOutcome;
+import com.permissionbot.scopes.Quota;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Every card with realistic data against {@code src/test/resources/golden/<name>.json} and a readable text per
+ * language ({@code <name>.zh_cn.txt}, {@code <name>.en_us.txt}). Run with {@code -Dgolden.update=true} to rewrite them.
+ */
+class CardGoldenTest {
+    private static final Path DIR = Path.of("src/test/resources/golden");
+    private static final boolean UPDATE = Boolean.getBoolean("golden.update");
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ScopeCards CARDS = new ScopeCards(Fixtures.RENDERER);
+
+    static Map<String, Supplier<Card>> cases() {
+        CardRenderer r = Fixtures.RENDERER;
+        Map<String, Supplier<Card>> c = new LinkedHashMap<>();
+        c.put("help", () -> r.render("help", Vars.of()));
+        c.put("welcome", () -> r.render("welcome", Vars.of().text("chat_name", "平台研发群")));
+        c.put("error", () -> r.render("error", Vars.of().text("what_zh", "内部错误，已记录。请稍后重试。")
+                .text("what_en", "An internal error occurred and was logged. Please try again later.")
+                .text("code", "internal").text("log_id", "-")));
+        c.put("working", CARDS::working);
+        c.put("missing", () -> CARDS.missing(Fixtures.scopes(), Fixtures.quota(3), 1, Fixtures.NONCE));
+        c.put("missing_page2", () -> CARDS.missing(Fixtures.many(45, 12), Fixtures.quota(3), 2, Fixtures.NONCE));
+        c.put("missing_quota_used_up", () -> CARDS.missing(Fixtures.scopes(), Fixtures.quota(Quota.LIMIT), 1, Fixtures.NONCE));
+        c.put("all_granted", () -> CARDS.missing(Fixtures.many(0, 12), Fixtures.quota(3), 1, Fixtures.NONCE));
+        c.put("status", () -> CARDS.status(Fixtures.scopes(), 1));
+        c.put("status_page2", () -> CARDS.status(Fixtures.many(30, 30), 2));
+        c.put("quota", () -> CARDS.quota(Fixtures.quota(3)));
+        c.put("quota_fresh", () -> CARDS.quota(Fixtures.freshQuota()));
+        c.put("list_failed", () -> CARDS.listFailed(99991663, "tenant access token invalid", Fixtures.LOG_ID));
+        for (Kind k : Kind.values()) {
+            c.put(ScopeCards.templateFor(k), () -> CARDS.outcome(Fixtures.outcome(k), Fixtures.VERSION, Fixtures.NONCE));
+        }
+        c.put("apply_rate_limited_no_wait", () -> CARDS.outcome(new ApplyOutcome(Kind.RATE_LIMITED, 99991400,
+                "request trigger frequency limit", Fixtures.LOG_ID, null, List.of(), Fixtures.quota(3)), Fixtures.VERSION, Fixtures.NONCE));
+        return c;
+    }
+
+    @TestFactory
+    List<DynamicTest> every_card_matches_its_golden_files() {
+        List<DynamicTest> tests = new ArrayList<>();
+        cases().forEach((name, card) -> tests.add(DynamicTest.dynamicTest(name, () -> {
+            Card c = card.get();
+            compare(name + ".json", JSON.writeValueAsString(c.json()) + "\n");
+            for (String lang : List.of("zh_cn", "en_us")) compare(name + "." + lang + ".txt", CardText.of(c.json(), lang));
+        })));
+        return tests;
+    }
+
+    @Test
+    void every_template_has_a_golden() {
+        Set<String> rendered = cases().values().stream().map(c -> c.get().name()).collect(Collectors.toSet());
+        for (String t : CardRenderer.TEMPLATES) assertTrue(rendered.contains(t), "no golden case renders template " + t);
+    }
+
+    private static void compare(String file, String actual) throws IOException {
+        Path p = DIR.resolve(file);
+        if (UPDATE) {
+            Files.createDirectories(DIR);
+            Files.writeString(p, actual, StandardCharsets.UTF_8);
+            return;
+        }
+        if (!Files.exists(p)) fail("golden file " + p + " is missing; run with -Dgolden.update=true to write it");
+        assertEquals(Files.readString(p, StandardCharsets.UTF_8), actual,
+                "card differs from " + p + " (if the change is intended, rerun with -Dgolden.update=true and review the diff)");
+    }
+}
