@@ -54,6 +54,7 @@ public final class ScopeService {
 
     private final Object versionLock = new Object();
     private String apiVersion;
+    private Instant lastVersionCheck = Instant.MIN;
     private Instant versionCheckAfter = Instant.MIN;
 
     public ScopeService(FeishuGateway gateway, Store store, Clock clock, BotConfig.Apply policy, String configuredVersion) {
@@ -94,9 +95,23 @@ public final class ScopeService {
         return fallback.isEmpty() ? UNKNOWN_VERSION : fallback;
     }
 
-    /** The ledger for the current version in this tenant. */
+    /**
+     * The ledger for the current version in this tenant. A used-up version is the one moment a new version is likely
+     * (the cards tell people to publish one), so the version is then asked again, at most every {@link #VERSION_RETRY}.
+     */
     public Quota quota(String tenantKey) {
-        return store.quota(tenantKey, currentVersion());
+        Quota q = store.quota(tenantKey, currentVersion());
+        if (q.exhausted() && configuredVersion.isEmpty() && recheckVersionSoon()) q = store.quota(tenantKey, currentVersion());
+        return q;
+    }
+
+    /** Moves the next version lookup up to at most {@link #VERSION_RETRY} from the last one; true if it is due now. */
+    private boolean recheckVersionSoon() {
+        synchronized (versionLock) {
+            Instant soonest = lastVersionCheck.plus(VERSION_RETRY);
+            if (soonest.isBefore(versionCheckAfter)) versionCheckAfter = soonest;
+            return !clock.instant().isBefore(versionCheckAfter);
+        }
     }
 
     /**
@@ -220,6 +235,7 @@ public final class ScopeService {
         synchronized (versionLock) {
             Instant now = clock.instant();
             if (now.isBefore(versionCheckAfter)) return apiVersion;
+            lastVersionCheck = now;
             PlatformResult<AppVersion> r;
             try {
                 r = gateway.appVersion();

@@ -18,7 +18,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -41,8 +40,12 @@ public final class BotHarness implements AutoCloseable {
 
     private final boolean ownsPlatform;
 
-    private BotHarness(PlatformEmulator platform, App app, Path db, boolean ownsPlatform) {
+    /** The bot's clock: the system's, which a test may move forward. */
+    public final OffsetClock clock;
+
+    private BotHarness(PlatformEmulator platform, App app, Path db, boolean ownsPlatform, OffsetClock clock) {
         this.ownsPlatform = ownsPlatform;
+        this.clock = clock;
         this.platform = platform;
         this.app = app;
         this.db = db;
@@ -62,9 +65,9 @@ public final class BotHarness implements AutoCloseable {
     private static BotHarness create(Path dir, PlatformEmulator platform, String extraYaml, boolean owns) {
         Path db = dir.resolve("bot.db");
         BotConfig cfg = config(platform, db, extraYaml);
-        App app = new App(cfg, JdbcStore.open(cfg.databaseUrl()), new SdkFeishuGateway(cfg.feishu(), Clock.systemUTC()),
-                Clock.systemUTC()).start();
-        return new BotHarness(platform, app, db, owns);
+        OffsetClock clock = new OffsetClock();
+        App app = new App(cfg, JdbcStore.open(cfg.databaseUrl()), new SdkFeishuGateway(cfg.feishu(), clock), clock).start();
+        return new BotHarness(platform, app, db, owns, clock);
     }
 
     public static BotConfig config(PlatformEmulator platform, Path db, String extraYaml) {
@@ -79,6 +82,28 @@ public final class BotHarness implements AutoCloseable {
     /** A message a user wrote in {@code chatId}, known to the platform so the bot can reply to it; its om_ id. */
     public String userMessage(String chatId) {
         return platform.im().addUserMessage(chatId, "ou_alice", "text", "{\"text\":\"\"}").messageId();
+    }
+
+    /** The user says {@code text} in {@code chatId}; returns the bot's reply to it. */
+    public SentMessage say(String chatId, String text) {
+        String mid = userMessage(chatId);
+        String event = chatId.startsWith("oc_group") ? Events.group("ev-" + mid, mid, "@_user_1 " + text, platform.config().botOpenId())
+                : Events.p2p("ev-" + mid, mid, text);
+        if (push("/webhook/event", event).statusCode() != 200) throw new AssertionError("event not acknowledged");
+        return awaitMessages(m -> m.stream().anyMatch(s -> mid.equals(s.parentId()))).stream()
+                .filter(s -> mid.equals(s.parentId())).findFirst().orElseThrow();
+    }
+
+    /** Clicks the button with callback action {@code action} on the bot's card {@code card}; returns the callback's answer. */
+    public JsonNode click(SentMessage card, String operator, String action) {
+        java.util.Map<String, String> value = ChatScript.button(card.content(), action);
+        if (value == null) throw new AssertionError("no '" + action + "' button on " + card.content());
+        java.util.List<String> kv = new java.util.ArrayList<>();
+        value.forEach((k, v) -> { kv.add(k); kv.add(v); });
+        HttpResponse<String> r = push("/webhook/card", Events.click("ev-click-" + UUID.randomUUID(), card.messageId(), operator,
+                kv.toArray(new String[0])));
+        if (r.statusCode() != 200) throw new AssertionError("callback answered " + r.statusCode() + ": " + r.body());
+        return json(r.body());
     }
 
     public String url(String path) {

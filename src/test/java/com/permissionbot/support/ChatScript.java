@@ -160,7 +160,7 @@ public final class ChatScript implements AutoCloseable {
     }
 
     /** The callback value of the first button with this action, found anywhere in the card. */
-    static Map<String, String> button(JsonNode n, String action) {
+    public static Map<String, String> button(JsonNode n, String action) {
         if (n.isObject()) {
             if ("button".equals(n.path("tag").asText())) {
                 for (JsonNode b : n.path("behaviors")) {
