@@ -76,12 +76,23 @@ public final class Conversation {
 
     /** Replies to the message; the uuid makes a repeat of this reply (after a crash) a no-op on the platform. */
     public PlatformResult<String> reply(IncomingMessage m, Card card, String purpose) {
-        PlatformResult<String> r = gateway.replyCard(m.messageId(), card, uuid(purpose, m.messageId()));
-        if (r.uncertain() || r.rateLimited()) {
-            r = gateway.replyCard(m.messageId(), card, uuid(purpose, m.messageId()));
+        String uuid = uuid(purpose, m.messageId());
+        PlatformResult<String> r = gateway.replyCard(m.messageId(), card, uuid);
+        // the uuid makes these retries safe: the platform keeps one reply per uuid for an hour
+        for (int retry = 1; retry <= 3 && (r.uncertain() || r.rateLimited() || r.chatRateLimited()); retry++) {
+            sleep(r.chatRateLimited() ? 1000L * retry : 300L * retry);
+            r = gateway.replyCard(m.messageId(), card, uuid);
         }
         if (!r.ok()) log.warn("event {}: reply '{}' failed: code {} '{}' log_id {}", m.eventId(), card.name(), r.code(), r.msg(), r.logId());
         return r;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     boolean mentionsBot(IncomingMessage m) {

@@ -19,6 +19,14 @@ public record PlatformResult<T>(int code, String msg, String logId, int httpStat
         return code == RATE_LIMITED || httpStatus == 429;
     }
 
+    /**
+     * The per-chat / per-user message limit (5 QPS, 230020; 11232/11233 on the message service): wait a second.
+     * https://open.feishu.cn/document/server-docs/im-v1/message/create
+     */
+    public boolean chatRateLimited() {
+        return code == 230020 || code == 11232 || code == 11233;
+    }
+
     /** True when nobody can tell whether the platform received the call (network failure or a 5xx). */
     public boolean uncertain() {
         return code == NETWORK || httpStatus >= 500;
