@@ -29,8 +29,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /** The bot, built from its dependencies: tests start it on a random port with their own store, gateway and clock. */
@@ -55,7 +53,7 @@ public final class App implements AutoCloseable {
         CardRenderer cards = CardRenderer.load(cfg.cardsDir());
         this.conversation = new Conversation(gateway, cards, botSelf(gateway, clock));
         this.actions = new CardActions(store, gateway, clock);
-        this.platformWork = Executors.newFixedThreadPool(8, daemon("platform-work"));
+        this.platformWork = Executors.newFixedThreadPool(8, InboxWorker.named("platform-work"));
         this.scopes = new ScopeService(gateway, store, clock, cfg.apply(), cfg.feishu().appVersion());
         new ScopeHandlers(scopes, new ScopeCards(cards), platformWork, cfg.apply().answerWithin()).register(conversation, actions);
         this.worker = new InboxWorker(store, clock, cfg.inbox(), owner, Map.<String, EventHandler>of(
@@ -115,15 +113,6 @@ public final class App implements AutoCloseable {
         worker.close();
         platformWork.shutdownNow();
         store.close();
-    }
-
-    private static ThreadFactory daemon(String name) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 
     /** The bot's open_id from bot/v3/info, asked again at most once a minute until it is known. */

@@ -23,7 +23,6 @@ import com.permissionbot.config.BotConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -163,7 +162,7 @@ public final class SdkFeishuGateway implements FeishuGateway {
     /** A call's answer before the retry policy looks at it. */
     private record Answer<T>(int code, String msg, RawResponse raw, T value) {}
 
-    private <R extends BaseResponse<?>, T> PlatformResult<T> typed(String api, Attempt0<R> call, Function<R, T> value) {
+    private <R extends BaseResponse<?>, T> PlatformResult<T> typed(String api, SdkCall<R> call, Function<R, T> value) {
         return withRetries(api, () -> {
             R r = call.run();
             return new Answer<>(r.getCode(), r.getMsg(), r.getRawResponse(), r.getCode() == 0 ? value.apply(r) : null);
@@ -172,7 +171,7 @@ public final class SdkFeishuGateway implements FeishuGateway {
 
     /** A typed SDK call. */
     @FunctionalInterface
-    private interface Attempt0<R> {
+    private interface SdkCall<R> {
         R run() throws Exception;
     }
 
@@ -239,9 +238,5 @@ public final class SdkFeishuGateway implements FeishuGateway {
 
     private static String nullToEmpty(String s) {
         return s == null ? "" : s;
-    }
-
-    static String utf8(byte[] b) {
-        return b == null ? "" : new String(b, StandardCharsets.UTF_8);
     }
 }

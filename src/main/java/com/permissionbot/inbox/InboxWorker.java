@@ -155,7 +155,8 @@ public final class InboxWorker implements AutoCloseable {
         for (Long id : List.copyOf(inFlight)) store.inboxRelease(id, owner);
     }
 
-    static java.util.concurrent.ThreadFactory named(String prefix) {
+    /** Daemon threads named prefix-1, prefix-2, … */
+    public static java.util.concurrent.ThreadFactory named(String prefix) {
         AtomicInteger n = new AtomicInteger();
         return r -> {
             Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());

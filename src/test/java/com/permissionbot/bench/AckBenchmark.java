@@ -103,7 +103,8 @@ public final class AckBenchmark {
     private static Result run(HttpClient http, String base, PlatformEmulator platform, int n, int rate, String tag) throws Exception {
         List<byte[]> bodies = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            String mid = platform.im().addUserMessage("oc_bench", "ou_alice", "text", "{\"text\":\"help\"}").messageId();
+            // spread over many chats: the platform allows 5 messages per second per chat (230020)
+            String mid = platform.im().addUserMessage("oc_bench_" + (i % 1000), "ou_alice", "text", "{\"text\":\"help\"}").messageId();
             String plain = Events.p2p("ev-" + tag + i + "-" + UUID.randomUUID(), mid, "help");
             bodies.add(("{\"encrypt\":\"" + PlatformCrypto.encrypt(BotHarness.KEY, plain) + "\"}").getBytes(StandardCharsets.UTF_8));
         }

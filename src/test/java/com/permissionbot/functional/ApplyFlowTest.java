@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.permissionbot.sandbox.PlatformEmulator;
 import com.permissionbot.sandbox.SentMessage;
 import com.permissionbot.support.BotHarness;
-import com.permissionbot.support.ChatScript;
+import com.permissionbot.support.CardJson;
 import com.permissionbot.support.Events;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -127,7 +127,7 @@ class ApplyFlowTest {
         platform.faults().serverError("/open-apis/application/v6/scopes/apply", 1);
         JsonNode uncertain = cardOf(bot.click(bot.say(CHAT, "missing permissions"), "ou_alice", "apply"));
         assertTrue(uncertain.toString().contains("5000"), uncertain.toString());
-        assertTrue(ChatScript.button(uncertain, "apply") != null, "an uncertain outcome offers a retry");
+        assertTrue(CardJson.button(uncertain, "apply") != null, "an uncertain outcome offers a retry");
 
         platform.tenant().setInstalled(false);
         JsonNode notInstalled = bot.say(CHAT, "missing permissions").content();

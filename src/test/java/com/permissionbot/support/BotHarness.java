@@ -96,7 +96,7 @@ public final class BotHarness implements AutoCloseable {
 
     /** Clicks the button with callback action {@code action} on the bot's card {@code card}; returns the callback's answer. */
     public JsonNode click(SentMessage card, String operator, String action) {
-        java.util.Map<String, String> value = ChatScript.button(card.content(), action);
+        java.util.Map<String, String> value = CardJson.button(card.content(), action);
         if (value == null) throw new AssertionError("no '" + action + "' button on " + card.content());
         java.util.List<String> kv = new java.util.ArrayList<>();
         value.forEach((k, v) -> { kv.add(k); kv.add(v); });

@@ -107,7 +107,7 @@ public final class ChatScript implements AutoCloseable {
 
     /** Clicks the card's button whose callback action is {@code action}. */
     public ChatScript clicks(String action) {
-        Map<String, String> value = button(card.json(), action);
+        Map<String, String> value = CardJson.button(card.json(), action);
         assertNotNull(value, "card " + card.name() + " has no '" + action + "' button");
         lastClick = new CardClick("tenant_1", cardMessageId, "oc_chat", user, value, "c-token");
         answer = actions.handle(lastClick);
@@ -157,32 +157,6 @@ public final class ChatScript implements AutoCloseable {
 
     public CardAnswer answer() {
         return answer;
-    }
-
-    /** The callback value of the first button with this action, found anywhere in the card. */
-    public static Map<String, String> button(JsonNode n, String action) {
-        if (n.isObject()) {
-            if ("button".equals(n.path("tag").asText())) {
-                for (JsonNode b : n.path("behaviors")) {
-                    JsonNode v = b.path("value");
-                    if (action.equals(v.path("action").asText())) {
-                        Map<String, String> out = new LinkedHashMap<>();
-                        v.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
-                        return out;
-                    }
-                }
-            }
-            for (JsonNode c : n) {
-                Map<String, String> found = button(c, action);
-                if (found != null) return found;
-            }
-        } else if (n.isArray()) {
-            for (JsonNode c : n) {
-                Map<String, String> found = button(c, action);
-                if (found != null) return found;
-            }
-        }
-        return null;
     }
 
     @Override
