@@ -1,8 +1,14 @@
 package com.permissionbot;
 
 import com.permissionbot.cards.CardRenderer;
+import com.permissionbot.approval.ApprovalCards;
+import com.permissionbot.approval.ApprovalEvents;
+import com.permissionbot.approval.ApprovalService;
+import com.permissionbot.approval.Backoff;
+import com.permissionbot.chat.ApprovalHandlers;
 import com.permissionbot.chat.CardActions;
 import com.permissionbot.chat.Conversation;
+import com.permissionbot.chat.DiagnoseHandlers;
 import com.permissionbot.chat.ScopeCards;
 import com.permissionbot.chat.ScopeHandlers;
 import com.permissionbot.scopes.ScopeService;
@@ -44,6 +50,7 @@ public final class App implements AutoCloseable {
     private final Javalin http;
     private final ExecutorService platformWork;
     private final ScopeService scopes;
+    private final ApprovalService approvals;
 
     public App(BotConfig cfg, Store store, FeishuGateway gateway, Clock clock) {
         this.cfg = cfg;
@@ -56,9 +63,16 @@ public final class App implements AutoCloseable {
         this.platformWork = Executors.newFixedThreadPool(8, InboxWorker.named("platform-work"));
         this.scopes = new ScopeService(gateway, store, clock, cfg.apply(), cfg.feishu().appVersion());
         new ScopeHandlers(scopes, new ScopeCards(cards), platformWork, cfg.apply().answerWithin()).register(conversation, actions);
+        // before the approval commands: "订阅审批的时候报错了：{…99991672…}" is a paste, not a code
+        new DiagnoseHandlers(scopes, cards, store, clock, cfg.feishu().appId()).register(conversation);
+        ApprovalCards approvalCards = new ApprovalCards(cards);
+        this.approvals = new ApprovalService(gateway, store, clock, cfg.approvalCodes(), Backoff.exponential(Duration.ofMillis(500)));
+        new ApprovalHandlers(approvals, approvalCards, scopes).register(conversation);
+        ApprovalEvents approvalEvents = new ApprovalEvents(store, gateway, approvalCards, clock, ApprovalEvents.PATCH_INTERVAL);
         this.worker = new InboxWorker(store, clock, cfg.inbox(), owner, Map.<String, EventHandler>of(
                 "im.message.receive_v1", row -> conversation.onMessage(EventParser.message(EventParser.tree(row.payload()))),
-                "im.chat.member.bot.added_v1", row -> conversation.onBotAdded(EventParser.botAdded(EventParser.tree(row.payload())))));
+                "im.chat.member.bot.added_v1", row -> conversation.onBotAdded(EventParser.botAdded(EventParser.tree(row.payload()))),
+                "approval_instance", row -> approvalEvents.onInstanceEvent(row.payload())));
         Inbox inbox = new Inbox(store, clock, cfg.inbox().lease(), cfg.inbox().retention(), owner);
         var routes = new WebhookRoutes(cfg.feishu(), cfg.maxBodyBytes(), inbox, worker, actions);
         this.http = Javalin.create(c -> {
@@ -79,6 +93,7 @@ public final class App implements AutoCloseable {
     public App start() {
         worker.start();
         http.start(cfg.port());
+        if (!cfg.approvalCodes().isEmpty()) platformWork.execute(approvals::subscribeConfigured);
         log.info("permission-bot listening on port {} ({} mode)", port(), cfg.feishu().sandbox() ? "sandbox" : "feishu");
         return this;
     }

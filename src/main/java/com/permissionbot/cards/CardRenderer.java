@@ -31,7 +31,11 @@ public final class CardRenderer {
             "missing", "all_granted", "status", "quota", "list_failed",
             "apply_success", "apply_only_super_scopes", "apply_nothing_to_apply", "apply_quota_exhausted",
             "apply_duplicate", "apply_not_installed", "apply_rate_limited", "apply_uncertain",
-            "apply_not_allowed", "apply_cooldown", "apply_failed");
+            "apply_not_allowed", "apply_cooldown", "apply_failed",
+            "diagnose_feishu_scope", "diagnose_feishu_user", "diagnose_feishu_token", "diagnose_dingtalk", "diagnose_unrecognised",
+            "approval_invalid_code", "approval_subscribed", "approval_param_invalid", "approval_not_found",
+            "approval_service_error", "approval_missing_scope", "approval_rate_limited", "approval_failed",
+            "approval_unsubscribed", "approval_not_subscribed", "approval_subscriptions", "approval_instance");
     /** https://open.feishu.cn/document/server-docs/im-v1/message/create : a card body is at most 30 KB. */
     public static final int MAX_BYTES = 30 * 1024;
     /** https://open.feishu.cn/document/feishu-cards/card-json-v2-structure : at most 200 elements. */

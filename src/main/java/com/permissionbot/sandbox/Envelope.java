@@ -46,6 +46,7 @@ final class Envelope {
     }
 
     static void error(Context ctx, ApiException e) {
+        e.headers.forEach(ctx::header);
         ObjectNode error = e.error == null ? object() : e.error.deepCopy();
         error.put("log_id", logId(ctx));
         ObjectNode body = object().put("code", e.code).put("msg", e.getMessage());

@@ -3,7 +3,9 @@ package com.permissionbot.sandbox;
 import io.javalin.http.Context;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -32,6 +34,24 @@ public final class Faults {
     public Faults rateLimit(String prefix, int times, int resetSeconds) {
         failures.put(prefix, new Failure(429, 99991400, "request trigger frequency limit", resetSeconds, new AtomicInteger(times)));
         return this;
+    }
+
+    /** A failure switch as it stands: the next {@code remaining} calls under {@code prefix} fail. */
+    public record FailureView(String prefix, int status, int code, int remaining, int resetSeconds) {}
+
+    /** The added latencies by path prefix. */
+    public Map<String, Duration> delays() {
+        return new TreeMap<>(delays);
+    }
+
+    /** The failure switches that still have calls left to fail. */
+    public List<FailureView> failures() {
+        return failures.entrySet().stream()
+                .filter(e -> e.getValue().remaining().get() > 0)
+                .map(e -> new FailureView(e.getKey(), e.getValue().status(), e.getValue().code(),
+                        e.getValue().remaining().get(), e.getValue().resetSeconds()))
+                .sorted(java.util.Comparator.comparing(FailureView::prefix))
+                .toList();
     }
 
     public void clear() {

@@ -43,6 +43,19 @@ public final class PlatformCrypto {
         }
     }
 
+    /** The reverse of {@link #encrypt}, as the SDKs decrypt (for tests and tools that play the bot's side). */
+    public static String decrypt(String encryptKey, String encrypted) {
+        try {
+            byte[] all = Base64.getDecoder().decode(encrypted);
+            byte[] key = digest("SHA-256", encryptKey.getBytes(StandardCharsets.UTF_8));
+            Cipher cipher = Cipher.getInstance("AES/CBC/PKCS5Padding");
+            cipher.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, "AES"), new IvParameterSpec(all, 0, 16));
+            return new String(cipher.doFinal(all, 16, all.length - 16), StandardCharsets.UTF_8);
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot decrypt: " + e.getClass().getSimpleName());
+        }
+    }
+
     /** {@code X-Lark-Signature} of events and new-style callbacks: hex(sha256(ts + nonce + encryptKey ‖ body)). */
     public static String sign(String timestamp, String nonce, String encryptKey, byte[] body) {
         return hash("SHA-256", timestamp + nonce + encryptKey, body);

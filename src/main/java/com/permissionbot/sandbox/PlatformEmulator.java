@@ -20,6 +20,7 @@ public final class PlatformEmulator implements AutoCloseable {
     private final TenantState tenant;
     private final MessageStore messages;
     private final TokenStore tokens;
+    private final CardTokens cardTokens;
     private final RequestLog requests = new RequestLog();
     private final Faults faults = new Faults();
     private final Javalin app;
@@ -30,6 +31,7 @@ public final class PlatformEmulator implements AutoCloseable {
         this.tenant = TenantState.withDefaults(config.appVersion(), config.appVersionId(), config.clock());
         this.messages = new MessageStore(config.clock(), config.appId());
         this.tokens = new TokenStore(config.clock(), config.tokenTtlSeconds());
+        this.cardTokens = new CardTokens(config.clock());
         this.app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
             cfg.startupWatcherEnabled = false;
@@ -51,6 +53,7 @@ public final class PlatformEmulator implements AutoCloseable {
         new ApplicationApi(config, tenant).register(router);
         new ApprovalApi(tenant).register(router);
         new ImApi(config, messages).register(router);
+        new CardApi(cardTokens, messages).register(router);
     }
 
     public static PlatformEmulator start() {
@@ -86,6 +89,11 @@ public final class PlatformEmulator implements AutoCloseable {
 
     public MessageStore im() {
         return messages;
+    }
+
+    /** The tokens handed out with card callbacks (for delayed updates). */
+    CardTokens cardTokens() {
+        return cardTokens;
     }
 
     public List<SentMessage> messages() {

@@ -53,9 +53,11 @@ public final class TenantState {
     private boolean applicationPending;
     private boolean installed = true;
     private boolean enforceScopes;
+    private final ApprovalInstances approvalInstances;
 
     public TenantState(String version, String versionId, Clock clock) {
         this.clock = clock;
+        this.approvalInstances = new ApprovalInstances(this, clock);
         Instant now = clock.instant();
         versions.put(versionId, new AppVersion(version, versionId, now, now));
         onlineVersionId = versionId;
@@ -230,6 +232,24 @@ public final class TenantState {
     public synchronized void removeApprovalDefinition(String code) {
         approvalDefinitions.remove(code);
         subscribed.remove(code);
+    }
+
+    public synchronized List<String> approvalDefinitions() {
+        return List.copyOf(approvalDefinitions);
+    }
+
+    public synchronized List<AppVersion> versions() {
+        return List.copyOf(versions.values());
+    }
+
+    /** Applications made against one version. */
+    public synchronized int appliesUsed(String versionId) {
+        return appliesByVersion.getOrDefault(versionId, 0);
+    }
+
+    /** Instances of the approval definitions and their status changes (each an approval_instance event). */
+    public ApprovalInstances approvalInstances() {
+        return approvalInstances;
     }
 
     public synchronized Set<String> subscribedApprovals() {

@@ -1,5 +1,8 @@
 package com.permissionbot.store;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.permissionbot.scopes.Quota;
 import com.zaxxer.hikari.HikariDataSource;
 
@@ -21,6 +24,10 @@ public final class JdbcStore implements Store {
     private static final String ROW = "id, dedup_key, event_id, event_type, tenant_key, payload, status, attempts, received_at";
     private static final String QUOTA = "tenant_key, app_version, used, exhausted, last_at, last_by";
     private static final String REQUEST = "id, tenant_key, chat_id, message_id, requester, app_version, scopes, status, created_at, granted_at";
+    private static final String SUBSCRIPTION = "approval_code, chat_id, tenant_key, subscribed_by, subscribed_at";
+    private static final String APPROVAL_CARD = "chat_id, instance_code, approval_code, tenant_key, message_id, history, synced,"
+            + " version, updated_at";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HikariDataSource ds;
     private final boolean postgres;
@@ -191,6 +198,57 @@ public final class JdbcStore implements Store {
     }
 
     @Override
+    public boolean addApprovalSubscription(ApprovalSubscription s) {
+        return update("INSERT INTO approval_subscriptions (approval_code, chat_id, tenant_key, subscribed_by, subscribed_at)"
+                        + " VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
+                s.approvalCode(), s.chatId(), s.tenantKey(), s.subscribedBy(), s.subscribedAt().toEpochMilli()) == 1;
+    }
+
+    @Override
+    public boolean removeApprovalSubscription(String approvalCode, String chatId) {
+        return update("DELETE FROM approval_subscriptions WHERE approval_code = ? AND chat_id = ?", approvalCode, chatId) == 1;
+    }
+
+    @Override
+    public Optional<ApprovalSubscription> approvalSubscription(String approvalCode, String chatId) {
+        return query("SELECT " + SUBSCRIPTION + " FROM approval_subscriptions WHERE approval_code = ? AND chat_id = ?",
+                JdbcStore::subscription, approvalCode, chatId).stream().findFirst();
+    }
+
+    @Override
+    public List<ApprovalSubscription> approvalSubscribers(String approvalCode) {
+        return query("SELECT " + SUBSCRIPTION + " FROM approval_subscriptions WHERE approval_code = ? ORDER BY subscribed_at, chat_id",
+                JdbcStore::subscription, approvalCode);
+    }
+
+    @Override
+    public List<ApprovalSubscription> approvalSubscriptionsOf(String chatId) {
+        return query("SELECT " + SUBSCRIPTION + " FROM approval_subscriptions WHERE chat_id = ? ORDER BY subscribed_at, approval_code",
+                JdbcStore::subscription, chatId);
+    }
+
+    @Override
+    public Optional<ApprovalCard> approvalCard(String chatId, String instanceCode) {
+        return query("SELECT " + APPROVAL_CARD + " FROM approval_cards WHERE chat_id = ? AND instance_code = ?",
+                JdbcStore::approvalCard, chatId, instanceCode).stream().findFirst();
+    }
+
+    @Override
+    public boolean saveApprovalCard(ApprovalCard c) {
+        String history = writeHistory(c.history());
+        if (c.version() == 0) {
+            return update("INSERT INTO approval_cards (chat_id, instance_code, approval_code, tenant_key, message_id, history,"
+                            + " synced, version, updated_at) VALUES (?,?,?,?,?,?,?,1,?) ON CONFLICT DO NOTHING",
+                    c.chatId(), c.instanceCode(), c.approvalCode(), c.tenantKey(), c.messageId(), history, c.synced() ? 1 : 0,
+                    c.updatedAt().toEpochMilli()) == 1;
+        }
+        return update("UPDATE approval_cards SET message_id = ?, history = ?, synced = ?, version = version + 1, updated_at = ?"
+                        + " WHERE chat_id = ? AND instance_code = ? AND version = ?",
+                c.messageId(), history, c.synced() ? 1 : 0, c.updatedAt().toEpochMilli(), c.chatId(), c.instanceCode(),
+                c.version()) == 1;
+    }
+
+    @Override
     public void audit(AuditEntry e) {
         update("INSERT INTO audit_log (at, tenant_key, chat_id, actor, action, detail, code, log_id) VALUES (?,?,?,?,?,?,?,?)",
                 e.at().toEpochMilli(), e.tenantKey(), e.chatId(), e.actor(), e.action(), e.detail(), e.code(), e.logId());
@@ -223,6 +281,37 @@ public final class JdbcStore implements Store {
         return new ApplyRequest(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                 rs.getString(6), scopes == null || scopes.isEmpty() ? List.of() : Arrays.asList(scopes.split(",")),
                 rs.getString(8), Instant.ofEpochMilli(rs.getLong(9)), nullableInstant(rs, 10));
+    }
+
+    private static ApprovalSubscription subscription(ResultSet rs) throws SQLException {
+        return new ApprovalSubscription(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                Instant.ofEpochMilli(rs.getLong(5)));
+    }
+
+    private static ApprovalCard approvalCard(ResultSet rs) throws SQLException {
+        return new ApprovalCard(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                readHistory(rs.getString(6)), rs.getInt(7) == 1, rs.getLong(8), Instant.ofEpochMilli(rs.getLong(9)));
+    }
+
+    private static String writeHistory(List<ApprovalStatusChange> history) {
+        ArrayNode a = JSON.createArrayNode();
+        for (ApprovalStatusChange h : history) {
+            a.addObject().put("status", h.status()).put("at", h.at().toEpochMilli()).put("event_id", h.eventId());
+        }
+        return a.toString();
+    }
+
+    private static List<ApprovalStatusChange> readHistory(String json) throws SQLException {
+        try {
+            List<ApprovalStatusChange> out = new ArrayList<>();
+            for (JsonNode n : JSON.readTree(json == null || json.isEmpty() ? "[]" : json)) {
+                out.add(new ApprovalStatusChange(n.path("status").asText(), Instant.ofEpochMilli(n.path("at").asLong()),
+                        n.path("event_id").asText("")));
+            }
+            return out;
+        } catch (java.io.IOException e) {
+            throw new SQLException("unreadable approval card history", e);
+        }
     }
 
     private static Instant nullableInstant(ResultSet rs, int col) throws SQLException {

@@ -76,7 +76,29 @@ final class Migrations {
                       created_at BIGINT NOT NULL,
                       granted_at BIGINT)""",
                     "CREATE INDEX apply_requests_open ON apply_requests (tenant_key, status)",
-                    "CREATE INDEX apply_requests_by ON apply_requests (requester, created_at)"));
+                    "CREATE INDEX apply_requests_by ON apply_requests (requester, created_at)"),
+            List.of(
+                    """
+                    CREATE TABLE approval_subscriptions (
+                      approval_code TEXT NOT NULL,
+                      chat_id TEXT NOT NULL,
+                      tenant_key TEXT,
+                      subscribed_by TEXT,
+                      subscribed_at BIGINT NOT NULL,
+                      PRIMARY KEY (approval_code, chat_id))""",
+                    "CREATE INDEX approval_subscriptions_chat ON approval_subscriptions (chat_id, subscribed_at)",
+                    """
+                    CREATE TABLE approval_cards (
+                      chat_id TEXT NOT NULL,
+                      instance_code TEXT NOT NULL,
+                      approval_code TEXT NOT NULL,
+                      tenant_key TEXT,
+                      message_id TEXT,
+                      history TEXT NOT NULL,
+                      synced INTEGER NOT NULL DEFAULT 0,
+                      version BIGINT NOT NULL,
+                      updated_at BIGINT NOT NULL,
+                      PRIMARY KEY (chat_id, instance_code))"""));
 
     static int latest() {
         return STEPS.size();

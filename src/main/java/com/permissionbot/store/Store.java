@@ -8,7 +8,10 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
-/** Everything the bot persists: the inbox, card-click claims, the audit log, the apply quota ledger and requests. */
+/**
+ * Everything the bot persists: the inbox, card-click claims, the audit log, the apply quota ledger and requests,
+ * approval subscriptions and approval status cards.
+ */
 public interface Store extends AutoCloseable {
 
     /** Stores a new row leased to {@code owner}; empty when its dedup key or event id was seen before. */
@@ -75,6 +78,30 @@ public interface Store extends AutoCloseable {
 
     /** Moves a pending request to {@code status}; false when it was not pending any more. */
     boolean resolveApplyRequest(long id, String status, Instant at);
+
+    /** Registers a chat's subscription to an approval code; false (and the first registration kept) if it existed. */
+    boolean addApprovalSubscription(ApprovalSubscription subscription);
+
+    /** Removes a chat's subscription; false if the chat was not subscribed. */
+    boolean removeApprovalSubscription(String approvalCode, String chatId);
+
+    Optional<ApprovalSubscription> approvalSubscription(String approvalCode, String chatId);
+
+    /** The chats subscribed to an approval code, oldest subscription first. */
+    List<ApprovalSubscription> approvalSubscribers(String approvalCode);
+
+    /** One chat's subscriptions, oldest first. */
+    List<ApprovalSubscription> approvalSubscriptionsOf(String chatId);
+
+    /** The status card of an approval instance in a chat, if one was stored. */
+    Optional<ApprovalCard> approvalCard(String chatId, String instanceCode);
+
+    /**
+     * Stores a status card if nobody changed it since it was read: a card of version 0 is inserted unless one
+     * exists; otherwise the stored row is replaced only while it still has the card's version (and gets the next).
+     * False when another writer got there first: read it again and merge.
+     */
+    boolean saveApprovalCard(ApprovalCard card);
 
     void audit(AuditEntry entry);
 

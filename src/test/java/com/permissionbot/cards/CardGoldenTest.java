@@ -60,6 +60,8 @@ class CardGoldenTest {
         }
         c.put("apply_rate_limited_no_wait", () -> CARDS.outcome(new ApplyOutcome(Kind.RATE_LIMITED, 99991400,
                 "request trigger frequency limit", Fixtures.LOG_ID, null, List.of(), Fixtures.quota(3)), Fixtures.VERSION, Fixtures.NONCE));
+        c.putAll(com.permissionbot.diagnose.DiagnoseGoldenCases.cases(r));
+        c.putAll(com.permissionbot.approval.ApprovalGoldenCases.cases(r));
         return c;
     }
 

@@ -282,4 +282,65 @@ public abstract class StoreContract {
         assertTrue(store.resolveApplyRequest(b.id(), ApplyRequest.EXPIRED, t0.plusSeconds(62)));
         assertNull(store.applyRequestsBy("ou_b").get(0).grantedAt());
     }
+
+    @Test
+    void approval_subscriptions_are_per_chat_and_keep_the_first_registration() {
+        String code = "7C468A54-8745-2245-9675-08B7C63E7A85";
+        assertTrue(store.addApprovalSubscription(new ApprovalSubscription(code, "oc_1", "t1", "ou_a", t0)));
+        assertFalse(store.addApprovalSubscription(new ApprovalSubscription(code, "oc_1", "t1", "ou_b", t0.plusSeconds(5))),
+                "the same chat again");
+        assertTrue(store.addApprovalSubscription(new ApprovalSubscription(code, "oc_2", "t1", "ou_b", t0.plusSeconds(1))));
+        assertTrue(store.addApprovalSubscription(new ApprovalSubscription("OTHER-CODE-1", "oc_1", "t1", "ou_a", t0.plusSeconds(2))));
+
+        ApprovalSubscription first = store.approvalSubscription(code, "oc_1").orElseThrow();
+        assertEquals(new ApprovalSubscription(code, "oc_1", "t1", "ou_a", t0), first);
+        assertEquals(List.of("oc_1", "oc_2"), store.approvalSubscribers(code).stream().map(ApprovalSubscription::chatId).toList());
+        assertEquals(List.of(code, "OTHER-CODE-1"),
+                store.approvalSubscriptionsOf("oc_1").stream().map(ApprovalSubscription::approvalCode).toList());
+        assertTrue(store.approvalSubscription(code, "oc_3").isEmpty());
+
+        assertTrue(store.removeApprovalSubscription(code, "oc_1"));
+        assertFalse(store.removeApprovalSubscription(code, "oc_1"), "already removed");
+        assertEquals(List.of("oc_2"), store.approvalSubscribers(code).stream().map(ApprovalSubscription::chatId).toList());
+        assertTrue(store.approvalSubscribers("7c468a54-8745-2245-9675-08b7c63e7a85").isEmpty(), "codes are case-sensitive");
+    }
+
+    @Test
+    void an_approval_card_is_inserted_once_then_updated_only_from_the_version_read() {
+        List<ApprovalStatusChange> h1 = List.of(new ApprovalStatusChange("PENDING", t0, "u1"));
+        ApprovalCard fresh = ApprovalCard.fresh("oc_1", "INST-1", "CODE-1", "t1", t0);
+        assertTrue(store.approvalCard("oc_1", "INST-1").isEmpty());
+        assertTrue(store.saveApprovalCard(fresh.with(h1, "om_1", true, t0)));
+        assertFalse(store.saveApprovalCard(fresh.with(h1, "om_2", true, t0)), "a second insert loses");
+
+        ApprovalCard read = store.approvalCard("oc_1", "INST-1").orElseThrow();
+        assertEquals(1, read.version());
+        assertEquals("om_1", read.messageId());
+        assertEquals(h1, read.history());
+        assertTrue(read.synced());
+        assertEquals("CODE-1", read.approvalCode());
+        assertEquals("t1", read.tenantKey());
+
+        List<ApprovalStatusChange> h2 = List.of(new ApprovalStatusChange("PENDING", t0, "u1"),
+                new ApprovalStatusChange("APPROVED", t0.plusMillis(1500), "u2"));
+        assertTrue(store.saveApprovalCard(read.with(h2, "om_1", false, t0.plusSeconds(2))));
+        assertFalse(store.saveApprovalCard(read.with(h1, "om_1", true, t0.plusSeconds(3))), "written from a stale version");
+
+        ApprovalCard now = store.approvalCard("oc_1", "INST-1").orElseThrow();
+        assertEquals(2, now.version());
+        assertEquals(h2, now.history(), "history keeps its order, statuses, millisecond times and event ids");
+        assertFalse(now.synced());
+        assertEquals(t0.plusSeconds(2), now.updatedAt());
+        assertTrue(store.approvalCard("oc_2", "INST-1").isEmpty(), "cards are per chat");
+    }
+
+    @Test
+    void a_card_never_sent_is_stored_without_a_message_id() {
+        ApprovalCard c = ApprovalCard.fresh("oc_1", "INST-1", "CODE-1", null, t0)
+                .with(List.of(new ApprovalStatusChange("PENDING", t0, "u1")), null, false, t0);
+        assertTrue(store.saveApprovalCard(c));
+        ApprovalCard read = store.approvalCard("oc_1", "INST-1").orElseThrow();
+        assertNull(read.messageId());
+        assertNull(read.tenantKey());
+    }
 }

@@ -1,0 +1,50 @@
+package com.permissionbot.approval;
+
+import com.permissionbot.cards.Card;
+import com.permissionbot.cards.CardRenderer;
+import org.junit.jupiter.api.Test;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The approval templates are registered, render with realistic data, and keep user text inert. */
+class ApprovalCardsTest {
+    static final CardRenderer RENDERER = CardRenderer.load(null);
+
+    @Test
+    void every_approval_template_is_registered_and_rendered_by_a_golden_case() {
+        assertTrue(CardRenderer.TEMPLATES.containsAll(ApprovalCards.TEMPLATES));
+        Set<String> rendered = new HashSet<>();
+        ApprovalGoldenCases.cases(RENDERER).forEach((name, card) -> {
+            Card c = card.get();
+            rendered.add(c.name());
+            assertFalse(c.toJson().contains("${"), name);
+            assertFalse(c.toJson().contains("<at"), name);
+        });
+        assertEquals(Set.copyOf(ApprovalCards.TEMPLATES), rendered);
+    }
+
+    @Test
+    void a_99991672_message_names_the_scopes_to_diagnose() {
+        assertEquals(List.of("approval:approval", "approval:definition"), ApprovalCards.requiredScopes(
+                "Access denied. One of the following scopes is required: [approval:approval, approval:definition].应用尚未开通所需的应用身份权限：[approval:approval, approval:definition]"));
+        assertEquals(ApprovalCards.SUBSCRIBE_SCOPES, ApprovalCards.requiredScopes("code 99991672"));
+        assertEquals(ApprovalCards.SUBSCRIBE_SCOPES, ApprovalCards.requiredScopes("[<at id=all></at>]"));
+        assertEquals(ApprovalCards.SUBSCRIBE_SCOPES, ApprovalCards.requiredScopes(null));
+    }
+
+    @Test
+    void codes_are_checked_for_shape_and_length() {
+        for (String ok : List.of("7C468A54-8745-2245-9675-08B7C63E7A85", "ABCDEFGH", "a".repeat(64), "12345678")) {
+            assertTrue(ApprovalCode.valid(ok), ok);
+        }
+        for (String bad : List.of("", "ABCDEFG", "a".repeat(65), "--------", "7C468A54_8745", "7C468A54 8745", "7C46/8A54", "审批审批审批审批")) {
+            assertFalse(ApprovalCode.valid(bad), bad);
+        }
+    }
+}

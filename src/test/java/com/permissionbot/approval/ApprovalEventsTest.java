@@ -1,0 +1,331 @@
+package com.permissionbot.approval;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.permissionbot.cards.Card;
+import com.permissionbot.feishu.PlatformResult;
+import com.permissionbot.store.ApprovalCard;
+import com.permissionbot.store.ApprovalStatusChange;
+import com.permissionbot.store.ApprovalSubscription;
+import com.permissionbot.store.JdbcStore;
+import com.permissionbot.store.Store;
+import com.permissionbot.support.FakeGateway;
+import com.permissionbot.support.FakeGateway.Said;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** approval_instance events to status cards: one card per instance and chat, sent once, then patched in place. */
+class ApprovalEventsTest {
+    static final String CODE = "7C468A54-8745-2245-9675-08B7C63E7A85";
+    static final String INSTANCE = "81D31358-93AF-92D6-7425-01A5D67C4E71";
+    static final long T1 = 1_666_079_207_003L;
+    @TempDir
+    Path dir;
+    ApprovalScript bot;
+    ApprovalEvents events;
+
+    @BeforeEach
+    void start() {
+        bot = new ApprovalScript(dir);
+        events = bot.events();
+        bot.store.addApprovalSubscription(new ApprovalSubscription(CODE, "oc_chat", ApprovalScript.TENANT, "ou_alice", bot.clock.instant()));
+    }
+
+    @AfterEach
+    void stop() {
+        bot.close();
+    }
+
+    /** A decrypted approval_instance envelope (protocol §2.3); {@code operateTime} is put as given: a String or a Long. */
+    static String event(String uuid, String code, String instance, String status, Object operateTime) {
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        root.put("ts", "1666079207.7171419").put("uuid", uuid).put("token", "vtoken").put("type", "event_callback");
+        ObjectNode e = root.putObject("event");
+        e.put("app_id", "cli_x").put("tenant_key", ApprovalScript.TENANT).put("type", "approval_instance")
+                .put("approval_code", code).put("instance_code", instance).put("status", status);
+        if (operateTime instanceof Long l) e.put("operate_time", l);
+        else if (operateTime != null) e.put("operate_time", operateTime.toString());
+        e.put("instance_operate_time", String.valueOf(T1)).put("uuid", "6525bffb");
+        return root.toString();
+    }
+
+    static String event(String uuid, String status, Object operateTime) {
+        return event(uuid, CODE, INSTANCE, status, operateTime);
+    }
+
+    private List<Said> sends() {
+        return bot.platform.said("send");
+    }
+
+    private List<Said> updates() {
+        return bot.platform.said("update");
+    }
+
+    private static String text(Card c) {
+        return c.toJson();
+    }
+
+    private static String title(Card c) {
+        return c.json().path("header").path("title").path("i18n_content").path("en_us").asText();
+    }
+
+    private ApprovalCard stored() {
+        return bot.store.approvalCard("oc_chat", INSTANCE).orElseThrow();
+    }
+
+    @Test
+    void the_first_event_sends_a_card_and_later_ones_patch_the_same_card() {
+        events.onInstanceEvent(event("u1", "PENDING", String.valueOf(T1)));
+        assertEquals(1, sends().size());
+        Said sent = sends().get(0);
+        assertEquals("oc_chat", sent.target());
+        assertEquals("Approval: Pending", title(sent.card()));
+        assertEquals("blue", sent.card().json().path("header").path("template").asText());
+
+        events.onInstanceEvent(event("u2", "APPROVED", String.valueOf(T1 + 60_000)));
+        assertEquals(1, sends().size(), "one card per instance");
+        assertEquals(1, updates().size());
+        Said patched = updates().get(0);
+        assertEquals(sent.messageId(), patched.target());
+        assertEquals("Approval: Approved", title(patched.card()));
+        assertEquals("green", patched.card().json().path("header").path("template").asText());
+        String json = text(patched.card());
+        assertTrue(json.contains("2022&#45;10&#45;18 07&#58;46&#58;47 UTC  Pending"), json);
+        assertTrue(json.contains("2022&#45;10&#45;18 07&#58;47&#58;47 UTC  Approved"), json);
+        assertTrue(json.contains("2022&#45;10&#45;18 15&#58;46&#58;47（北京时间）  审批中"), json);
+        assertTrue(json.contains("审批：已通过"), json);
+
+        ApprovalCard card = stored();
+        assertEquals(sent.messageId(), card.messageId());
+        assertTrue(card.synced());
+        assertEquals(List.of("PENDING", "APPROVED"), card.history().stream().map(ApprovalStatusChange::status).toList());
+    }
+
+    @Test
+    void a_duplicate_event_changes_nothing() {
+        String e = event("u1", "PENDING", String.valueOf(T1));
+        events.onInstanceEvent(e);
+        events.onInstanceEvent(e);
+        events.onInstanceEvent(event("u1-resent-under-a-new-uuid", "PENDING", String.valueOf(T1)));
+        assertEquals(1, bot.platform.said.size());
+        assertEquals(1, stored().history().size());
+    }
+
+    @Test
+    void an_older_event_arriving_late_is_listed_in_order_but_never_becomes_current() {
+        events.onInstanceEvent(event("u2", "APPROVED", String.valueOf(T1 + 60_000)));
+        events.onInstanceEvent(event("u1", "PENDING", String.valueOf(T1)));
+        Said last = updates().get(updates().size() - 1);
+        assertEquals("Approval: Approved", title(last.card()));
+        String json = text(last.card());
+        assertTrue(json.indexOf("UTC  Pending") < json.indexOf("UTC  Approved"), "oldest first: " + json);
+        assertEquals(List.of("PENDING", "APPROVED"), stored().history().stream().map(ApprovalStatusChange::status).toList());
+
+        events.onInstanceEvent(event("u3", "REVERTED", T1 + 120_000));
+        assertEquals("Approval: Revoked", title(updates().get(updates().size() - 1).card()));
+        assertEquals("orange", updates().get(updates().size() - 1).card().json().path("header").path("template").asText());
+    }
+
+    @Test
+    void operate_time_is_read_as_a_string_or_an_integer() {
+        Instant now = Instant.parse("2026-11-22T08:00:00Z");
+        var string = ApprovalInstanceEvent.parse(BotJson.tree(event("a", "PENDING", "1666079207003")), now);
+        var integer = ApprovalInstanceEvent.parse(BotJson.tree(event("b", "REVERTED", 1666079207003L)), now);
+        assertEquals(Instant.ofEpochMilli(1666079207003L), string.operateTime());
+        assertEquals(string.operateTime(), integer.operateTime());
+        var seconds = ApprovalInstanceEvent.parse(BotJson.tree(event("c", "PENDING", "1666079207")), now);
+        assertEquals(Instant.ofEpochSecond(1666079207L), seconds.operateTime());
+        ObjectNode noTime = (ObjectNode) BotJson.tree(event("d", "PENDING", null));
+        ((ObjectNode) noTime.get("event")).remove("instance_operate_time");
+        assertEquals(Instant.parse("2022-10-18T07:46:47.717Z"), ApprovalInstanceEvent.parse(noTime, now).operateTime(),
+                "without operate_time, the envelope's ts");
+        var i = ApprovalInstanceEvent.parse(BotJson.tree(event("e", "APPROVED", "not a time")), now);
+        assertEquals(Instant.ofEpochMilli(T1), i.operateTime(), "an unreadable operate_time falls back to instance_operate_time");
+        assertEquals("e", i.eventId());
+        assertEquals(ApprovalScript.TENANT, i.tenantKey());
+    }
+
+    @Test
+    void a_malformed_event_is_dropped_without_a_card() {
+        ObjectNode noInstance = (ObjectNode) BotJson.tree(event("u1", "PENDING", String.valueOf(T1)));
+        ((ObjectNode) noInstance.get("event")).remove("instance_code");
+        events.onInstanceEvent(noInstance.toString());
+        events.onInstanceEvent("{not json");
+        assertThrows(IllegalArgumentException.class,
+                () -> ApprovalInstanceEvent.parse(BotJson.tree(event("u2", "", String.valueOf(T1))), Instant.now()));
+        assertTrue(bot.platform.said.isEmpty());
+    }
+
+    @Test
+    void events_for_a_code_nobody_subscribed_are_dropped() {
+        events.onInstanceEvent(event("u1", "11111111-2222-3333", INSTANCE, "PENDING", String.valueOf(T1)));
+        assertTrue(bot.platform.said.isEmpty());
+        assertTrue(bot.store.approvalCard("oc_chat", INSTANCE).isEmpty());
+    }
+
+    @Test
+    void events_of_another_tenant_are_not_shown() {
+        ObjectNode other = (ObjectNode) BotJson.tree(event("u1", "PENDING", String.valueOf(T1)));
+        ((ObjectNode) other.get("event")).put("tenant_key", "tenant_other");
+        events.onInstanceEvent(other.toString());
+        assertTrue(bot.platform.said.isEmpty());
+    }
+
+    @Test
+    void each_subscribed_chat_gets_its_own_card_per_instance() {
+        bot.store.addApprovalSubscription(new ApprovalSubscription(CODE, "oc_two", ApprovalScript.TENANT, "ou_bob", bot.clock.instant()));
+        events.onInstanceEvent(event("u1", "PENDING", String.valueOf(T1)));
+        events.onInstanceEvent(event("u2", CODE, "OTHER-INSTANCE-0001", "PENDING", String.valueOf(T1)));
+        events.onInstanceEvent(event("u3", "REJECTED", String.valueOf(T1 + 1000)));
+        assertEquals(List.of("oc_chat", "oc_two", "oc_chat", "oc_two"), sends().stream().map(Said::target).toList());
+        assertEquals(2, updates().size());
+        assertTrue(updates().stream().allMatch(u -> title(u.card()).equals("Approval: Rejected")));
+    }
+
+    @Test
+    void a_restarted_bot_keeps_updating_the_same_card() {
+        events.onInstanceEvent(event("u1", "PENDING", String.valueOf(T1)));
+        String messageId = sends().get(0).messageId();
+        bot.store.close();
+        try (Store reopened = JdbcStore.open("jdbc:sqlite:" + bot.db)) {
+            ApprovalEvents afterRestart = new ApprovalEvents(reopened, bot.platform, bot.cards, bot.clock, Duration.ZERO);
+            afterRestart.onInstanceEvent(event("u2", "APPROVED", String.valueOf(T1 + 5000)));
+            assertEquals(1, sends().size());
+            assertEquals(messageId, updates().get(0).target());
+            assertEquals(2, reopened.approvalCard("oc_chat", INSTANCE).orElseThrow().history().size());
+        }
+    }
+
+    @Test
+    void a_card_that_could_not_be_sent_is_sent_with_the_whole_history_on_the_next_event() {
+        bot.platform.sendFails(FakeGateway.fail(230002, 400));
+        events.onInstanceEvent(event("u1", "PENDING", String.valueOf(T1)));
+        assertTrue(sends().isEmpty());
+        assertFalse(stored().synced());
+        events.onInstanceEvent(event("u2", "APPROVED", String.valueOf(T1 + 1000)));
+        assertEquals(1, sends().size());
+        String json = text(sends().get(0).card());
+        assertTrue(json.contains("Pending") && json.contains("Approved"), json);
+        assertTrue(stored().synced());
+    }
+
+    @Test
+    void a_failed_update_is_repeated_when_the_same_event_comes_again() {
+        events.onInstanceEvent(event("u1", "PENDING", String.valueOf(T1)));
+        bot.platform.updateFails(FakeGateway.fail(230020, 400), FakeGateway.fail(230020, 400));
+        String approved = event("u2", "APPROVED", String.valueOf(T1 + 1000));
+        events.onInstanceEvent(approved);
+        assertTrue(updates().isEmpty());
+        assertFalse(stored().synced());
+        events.onInstanceEvent(approved);
+        assertEquals(1, updates().size());
+        assertEquals("Approval: Approved", title(updates().get(0).card()));
+        assertTrue(stored().synced());
+    }
+
+    @Test
+    void a_rate_limited_update_is_retried_once() {
+        events.onInstanceEvent(event("u1", "PENDING", String.valueOf(T1)));
+        bot.platform.updateFails(FakeGateway.rateLimited(Duration.ofMillis(10)));
+        events.onInstanceEvent(event("u2", "APPROVED", String.valueOf(T1 + 1000)));
+        assertEquals(1, updates().size());
+        assertTrue(stored().synced());
+    }
+
+    @Test
+    void an_unknown_status_is_shown_by_its_raw_name() {
+        events.onInstanceEvent(event("u1", "TRANSFERRED_<at id=all></at>", String.valueOf(T1)));
+        Said sent = sends().get(0);
+        assertEquals("Approval: Status changed", title(sent.card()));
+        String json = text(sent.card());
+        assertTrue(json.contains("TRANSFERRED&#95;&#60;at id=all&#62;&#60;&#47;at&#62;"), json);
+        assertFalse(json.contains("<at"), json);
+    }
+
+    @Test
+    void all_statuses_have_labels_and_colours() {
+        for (ApprovalStatus s : ApprovalStatus.values()) {
+            Card c = bot.cards.instance(CODE, INSTANCE, List.of(new ApprovalStatusChange(s.name(), Instant.ofEpochMilli(T1), "u")));
+            assertEquals(s.colour, c.json().path("header").path("template").asText());
+            assertTrue(text(c).contains(s.zh) && text(c).contains(s.en), s.name());
+        }
+    }
+
+    @Test
+    void a_long_history_keeps_the_newest_changes() {
+        List<ApprovalStatusChange> h = new ArrayList<>();
+        for (int i = 0; i < ApprovalEvents.MAX_HISTORY + 10; i++) {
+            h = ApprovalEvents.merge(h, new ApprovalStatusChange(i % 2 == 0 ? "OVERTIME_CLOSE" : "OVERTIME_RECOVER",
+                    Instant.ofEpochMilli(T1 + i), "u" + i));
+        }
+        assertEquals(ApprovalEvents.MAX_HISTORY, h.size());
+        assertEquals(Instant.ofEpochMilli(T1 + ApprovalEvents.MAX_HISTORY + 9), h.get(h.size() - 1).at());
+        Card c = bot.cards.instance(CODE, INSTANCE, h);
+        assertTrue(text(c).contains((ApprovalEvents.MAX_HISTORY - ApprovalCards.HISTORY_SHOWN) + " older change(s)"), text(c));
+    }
+
+    @Test
+    void two_replicas_racing_on_one_instance_make_one_card_with_every_change() throws Exception {
+        ApprovalGateway shared = bot.platform;
+        try (Store second = JdbcStore.open("jdbc:sqlite:" + bot.db)) {
+            ApprovalEvents a = events;
+            ApprovalEvents b = new ApprovalEvents(second, shared, bot.cards, bot.clock, Duration.ZERO);
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            List<Future<?>> jobs = new ArrayList<>();
+            String[] statuses = {"PENDING", "OVERTIME_CLOSE", "OVERTIME_RECOVER", "APPROVED", "REVERTED", "REJECTED", "CANCELED", "DELETED"};
+            for (int i = 0; i < statuses.length; i++) {
+                String e = event("u" + i, statuses[i], String.valueOf(T1 + i * 1000L));
+                ApprovalEvents replica = i % 2 == 0 ? a : b;
+                jobs.add(pool.submit(() -> replica.onInstanceEvent(e)));
+            }
+            for (Future<?> f : jobs) f.get();
+            pool.shutdown();
+            List<String> ids = sends().stream().map(Said::messageId).distinct().toList();
+            assertEquals(1, ids.size(), "one message, whoever sent first: " + sends());
+            ApprovalCard card = stored();
+            assertEquals(statuses.length, card.history().size());
+            assertEquals("DELETED", card.history().get(card.history().size() - 1).status());
+            assertTrue(card.synced());
+        }
+    }
+
+    /** JSON helpers. */
+    static final class BotJson {
+        static com.fasterxml.jackson.databind.JsonNode tree(String s) {
+            try {
+                return new com.fasterxml.jackson.databind.ObjectMapper().readTree(s);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    @Test
+    void a_send_that_threw_is_treated_as_unanswered() {
+        ApprovalGateway throwing = new ApprovalGateway() {
+            @Override
+            public synchronized PlatformResult<String> sendCard(String chatId, Card card, String uuid) {
+                throw new IllegalStateException("boom");
+            }
+        };
+        ApprovalEvents e = new ApprovalEvents(bot.store, throwing, bot.cards, bot.clock, Duration.ZERO);
+        e.onInstanceEvent(event("u1", "PENDING", String.valueOf(T1)));
+        assertFalse(stored().synced());
+    }
+}
