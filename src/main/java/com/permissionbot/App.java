@@ -9,6 +9,9 @@ import com.permissionbot.chat.ApprovalHandlers;
 import com.permissionbot.chat.CardActions;
 import com.permissionbot.chat.Conversation;
 import com.permissionbot.chat.DiagnoseHandlers;
+import com.permissionbot.chat.GrantCards;
+import com.permissionbot.chat.GrantNotices;
+import com.permissionbot.scopes.GrantWatcher;
 import com.permissionbot.chat.ScopeCards;
 import com.permissionbot.chat.ScopeHandlers;
 import com.permissionbot.scopes.ScopeService;
@@ -35,6 +38,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /** The bot, built from its dependencies: tests start it on a random port with their own store, gateway and clock. */
@@ -51,6 +56,8 @@ public final class App implements AutoCloseable {
     private final ExecutorService platformWork;
     private final ScopeService scopes;
     private final ApprovalService approvals;
+    private final GrantWatcher watcher;
+    private final ScheduledExecutorService ticks = Executors.newSingleThreadScheduledExecutor(InboxWorker.named("grant-watch"));
 
     public App(BotConfig cfg, Store store, FeishuGateway gateway, Clock clock) {
         this.cfg = cfg;
@@ -69,6 +76,9 @@ public final class App implements AutoCloseable {
         this.approvals = new ApprovalService(gateway, store, clock, cfg.approvalCodes(), Backoff.exponential(Duration.ofMillis(500)));
         new ApprovalHandlers(approvals, approvalCards, scopes).register(conversation);
         ApprovalEvents approvalEvents = new ApprovalEvents(store, gateway, approvalCards, clock, ApprovalEvents.PATCH_INTERVAL);
+        GrantNotices notices = new GrantNotices(gateway, new GrantCards(cards), scopes, store, cfg.follow().horizon(), cfg.follow().opsChatId());
+        notices.register(conversation);
+        this.watcher = new GrantWatcher(gateway, store, clock, notices, cfg.follow().horizon(), owner);
         this.worker = new InboxWorker(store, clock, cfg.inbox(), owner, Map.<String, EventHandler>of(
                 "im.message.receive_v1", row -> conversation.onMessage(EventParser.message(EventParser.tree(row.payload()))),
                 "im.chat.member.bot.added_v1", row -> conversation.onBotAdded(EventParser.botAdded(EventParser.tree(row.payload()))),
@@ -94,6 +104,8 @@ public final class App implements AutoCloseable {
         worker.start();
         http.start(cfg.port());
         if (!cfg.approvalCodes().isEmpty()) platformWork.execute(approvals::subscribeConfigured);
+        long tick = cfg.follow().tick().toMillis();
+        ticks.scheduleWithFixedDelay(watcher::tick, tick, tick, TimeUnit.MILLISECONDS);
         log.info("permission-bot listening on port {} ({} mode)", port(), cfg.feishu().sandbox() ? "sandbox" : "feishu");
         return this;
     }
@@ -118,6 +130,10 @@ public final class App implements AutoCloseable {
         return conversation;
     }
 
+    public GrantWatcher watcher() {
+        return watcher;
+    }
+
     public ScopeService scopes() {
         return scopes;
     }
@@ -125,6 +141,7 @@ public final class App implements AutoCloseable {
     @Override
     public void close() {
         http.stop();
+        ticks.shutdownNow();
         worker.close();
         platformWork.shutdownNow();
         store.close();

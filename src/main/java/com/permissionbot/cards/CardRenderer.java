@@ -35,7 +35,8 @@ public final class CardRenderer {
             "diagnose_feishu_scope", "diagnose_feishu_user", "diagnose_feishu_token", "diagnose_dingtalk", "diagnose_unrecognised",
             "approval_invalid_code", "approval_subscribed", "approval_param_invalid", "approval_not_found",
             "approval_service_error", "approval_missing_scope", "approval_rate_limited", "approval_failed",
-            "approval_unsubscribed", "approval_not_subscribed", "approval_subscriptions", "approval_instance");
+            "approval_unsubscribed", "approval_not_subscribed", "approval_subscriptions", "approval_instance",
+            "grant_granted", "grant_partial", "grant_expired", "grant_revoked", "my_requests");
     /** https://open.feishu.cn/document/server-docs/im-v1/message/create : a card body is at most 30 KB. */
     public static final int MAX_BYTES = 30 * 1024;
     /** https://open.feishu.cn/document/feishu-cards/card-json-v2-structure : at most 200 elements. */

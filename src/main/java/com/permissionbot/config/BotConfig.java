@@ -14,7 +14,8 @@ public record BotConfig(
         Inbox inbox,
         Apply apply,
         Path cardsDir,
-        List<String> approvalCodes) {
+        List<String> approvalCodes,
+        Follow follow) {
 
     /** Credentials and endpoint of the Open Platform; an empty appId means sandbox mode. */
     public record Feishu(
@@ -65,19 +66,22 @@ public record BotConfig(
         }
     }
 
+    /** The grant watcher: how long a request is followed, how often the watcher looks, and an optional ops chat. */
+    public record Follow(Duration horizon, Duration tick, String opsChatId) {}
+
     public BotConfig withFeishu(Feishu f) {
-        return new BotConfig(port, maxBodyBytes, f, databaseUrl, inbox, apply, cardsDir, approvalCodes);
+        return new BotConfig(port, maxBodyBytes, f, databaseUrl, inbox, apply, cardsDir, approvalCodes, follow);
     }
 
     public BotConfig withPort(int p) {
-        return new BotConfig(p, maxBodyBytes, feishu, databaseUrl, inbox, apply, cardsDir, approvalCodes);
+        return new BotConfig(p, maxBodyBytes, feishu, databaseUrl, inbox, apply, cardsDir, approvalCodes, follow);
     }
 
     public BotConfig withDatabaseUrl(String url) {
-        return new BotConfig(port, maxBodyBytes, feishu, url, inbox, apply, cardsDir, approvalCodes);
+        return new BotConfig(port, maxBodyBytes, feishu, url, inbox, apply, cardsDir, approvalCodes, follow);
     }
 
     public BotConfig withInbox(Inbox i) {
-        return new BotConfig(port, maxBodyBytes, feishu, databaseUrl, i, apply, cardsDir, approvalCodes);
+        return new BotConfig(port, maxBodyBytes, feishu, databaseUrl, i, apply, cardsDir, approvalCodes, follow);
     }
 }

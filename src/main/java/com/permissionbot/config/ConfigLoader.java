@@ -206,8 +206,12 @@ public final class ConfigLoader {
                 if (!Files.isDirectory(cardsDir)) throw new ConfigException("cards.override_dir", "is not a directory: " + cards);
             }
             List<String> codes = list("approval.subscribe");
+            String ops = text("follow.ops_chat_id", "");
+            if (!ops.isEmpty() && !ops.matches("oc_[A-Za-z0-9]+")) throw new ConfigException("follow.ops_chat_id", "must be a chat_id (oc_...)");
+            var follow = new BotConfig.Follow(Duration.ofDays(integer("follow.horizon_days", 7, 1, 90)),
+                    Duration.ofSeconds(integer("follow.tick_seconds", 15, 1, 3600)), ops);
             rejectUnknown(root, "");
-            return new BotConfig(port, maxBody, feishu, db, inbox, apply, cardsDir, List.copyOf(codes));
+            return new BotConfig(port, maxBody, feishu, db, inbox, apply, cardsDir, List.copyOf(codes), follow);
         }
 
         private JsonNode node(String dotted) {

@@ -8,14 +8,35 @@ import org.slf4j.LoggerFactory;
 
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
-/** Sandbox mode: the emulator in the bot's process, with fresh credentials, encrypt key and verification token. */
+/**
+ * Sandbox mode: the emulator in the bot's process, with fresh credentials, encrypt key and verification token; once
+ * the bot runs, events are pushed to its webhook and the playground page is served on its port.
+ */
 public final class SandboxPlatform implements LocalPlatform {
     private static final Logger log = LoggerFactory.getLogger(SandboxPlatform.class);
 
+    private final EventPusher.Settings pushSettings;
     private PlatformEmulator emulator;
     private String token;
     private String encryptKey;
+    private EventPusher pusher;
+    private Playground playground;
+    /** Per approval instance, the delivery its next event waits for (the platform delivers an instance's events in order). */
+    private final Map<String, CompletableFuture<?>> approvalChains = new ConcurrentHashMap<>();
+
+    /** The platform's own delivery timing (used by ServiceLoader). */
+    public SandboxPlatform() {
+        this(EventPusher.Settings.platform());
+    }
+
+    /** Custom delivery timing, e.g. a compressed retry schedule for tests. */
+    public SandboxPlatform(EventPusher.Settings pushSettings) {
+        this.pushSettings = pushSettings;
+    }
 
     @Override
     public BotConfig.Feishu start(BotConfig.Feishu defaults) {
@@ -29,15 +50,57 @@ public final class SandboxPlatform implements LocalPlatform {
 
     @Override
     public void attach(App app) {
+        if (emulator == null) throw new IllegalStateException("start() first");
+        pusher = new EventPusher(emulator, "http://127.0.0.1:" + app.port(), token, encryptKey, pushSettings);
+        emulator.tenant().approvalInstances().onChange(this::approvalChanged);
+        playground = new Playground(emulator, pusher);
+        playground.register(app.http());
+        boolean events = pusher.verifyUrl("/webhook/event");
+        boolean cards = pusher.verifyUrl("/webhook/card");
+        if (!events || !cards) {
+            log.warn("sandbox: the bot did not answer the URL check (events {}, cards {})", events ? "ok" : "failed",
+                    cards ? "ok" : "failed");
+        }
         log.info("sandbox: bot ready at http://localhost:{}/ (webhook /webhook/event, card callbacks /webhook/card)", app.port());
+        log.info("Playground: http://localhost:{}{}", app.port(), Playground.PAGE);
+    }
+
+    /**
+     * A status change of an approval instance becomes an {@code approval_instance} event (schema 1.0, encrypted and
+     * signed by the pusher) when the app had subscribed to the definition at that moment; otherwise the platform
+     * sends nothing. An instance's events go out one after another: each waits until the one before was answered
+     * 200 or given up on, as Feishu queues a blocked chain of approval events (protocol §1.7, §2.3).
+     */
+    private void approvalChanged(ApprovalInstances.Change c) {
+        if (!c.delivered()) {
+            log.info("sandbox: approval instance {} of {} is {}; the app has not subscribed to the definition, nothing is pushed",
+                    c.instanceCode(), c.approvalCode(), c.status());
+            return;
+        }
+        EventPusher p = pusher;
+        String event = p.events().approvalInstance(PlatformEvents.newEventId(), c.approvalCode(), c.instanceCode(),
+                c.status(), c.at());
+        CompletableFuture<?> next = approvalChains.compute(c.instanceCode(), (code, before) ->
+                (before == null ? CompletableFuture.completedFuture(null) : before.handle((x, e) -> null))
+                        .thenCompose(x -> p.push(event).done()));
+        next.whenComplete((x, e) -> {
+            if (e != null) log.warn("sandbox: approval_instance {} {} was not pushed: {}", c.instanceCode(), c.status(), e.toString());
+            approvalChains.remove(c.instanceCode(), next);
+        });
     }
 
     public PlatformEmulator emulator() {
         return emulator;
     }
 
+    /** Pushes events and card clicks to the bot; null until {@link #attach}. */
+    public EventPusher pusher() {
+        return pusher;
+    }
+
     @Override
     public void close() {
+        if (pusher != null) pusher.close();
         if (emulator != null) emulator.close();
     }
 

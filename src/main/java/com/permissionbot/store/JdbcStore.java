@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** The {@link Store} over JDBC: SQLite by default, PostgreSQL for replicas; the schema is migrated on open. */
@@ -180,8 +181,66 @@ public final class JdbcStore implements Store {
 
     @Override
     public List<ApplyRequest> openApplyRequests(String tenantKey) {
-        return query("SELECT " + REQUEST + " FROM apply_requests WHERE tenant_key = ? AND status = ? ORDER BY id",
-                JdbcStore::request, tenantKey, ApplyRequest.PENDING);
+        return query("SELECT " + REQUEST + " FROM apply_requests WHERE tenant_key = ? AND status IN (?, ?) ORDER BY id",
+                JdbcStore::request, tenantKey, ApplyRequest.PENDING, ApplyRequest.PARTIAL);
+    }
+
+    @Override
+    public List<ApplyRequest> applyRequestsOf(String tenantKey) {
+        return query("SELECT " + REQUEST + " FROM apply_requests WHERE tenant_key = ? ORDER BY id DESC LIMIT 500",
+                JdbcStore::request, tenantKey);
+    }
+
+    @Override
+    public List<String> watchedTenants() {
+        return query("SELECT tenant_key FROM apply_requests WHERE status IN (?, ?) UNION SELECT tenant_key FROM grant_snapshot",
+                rs -> rs.getString(1), ApplyRequest.PENDING, ApplyRequest.PARTIAL);
+    }
+
+    @Override
+    public boolean tryLease(String name, String owner, Instant now, Duration ttl) {
+        return update("INSERT INTO leases (name, owner, until_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE"
+                        + " SET owner = excluded.owner, until_at = excluded.until_at WHERE leases.until_at < ? OR leases.owner = ?",
+                name, owner, now.plus(ttl).toEpochMilli(), now.toEpochMilli(), owner) == 1;
+    }
+
+    @Override
+    public Map<String, Boolean> grantSnapshot(String tenantKey) {
+        Map<String, Boolean> out = new java.util.TreeMap<>();
+        for (var e : query("SELECT scope, granted FROM grant_snapshot WHERE tenant_key = ?",
+                rs -> Map.entry(rs.getString(1), rs.getInt(2) == 1), tenantKey)) {
+            out.put(e.getKey(), e.getValue());
+        }
+        return out;
+    }
+
+    @Override
+    public void saveGrantSnapshot(String tenantKey, Map<String, Boolean> grants, Instant at) {
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM grant_snapshot WHERE tenant_key = ?");
+                 PreparedStatement ins = c.prepareStatement(
+                         "INSERT INTO grant_snapshot (tenant_key, scope, granted, seen_at) VALUES (?,?,?,?)")) {
+                del.setString(1, tenantKey);
+                del.executeUpdate();
+                for (var e : grants.entrySet()) {
+                    ins.setString(1, tenantKey);
+                    ins.setString(2, e.getKey());
+                    ins.setInt(3, e.getValue() ? 1 : 0);
+                    ins.setLong(4, at.toEpochMilli());
+                    ins.addBatch();
+                }
+                ins.executeBatch();
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new StoreException("save grant snapshot", e);
+        }
     }
 
     @Override
@@ -193,8 +252,8 @@ public final class JdbcStore implements Store {
     @Override
     public boolean resolveApplyRequest(long id, String status, Instant at) {
         Long grantedAt = ApplyRequest.GRANTED.equals(status) || ApplyRequest.PARTIAL.equals(status) ? at.toEpochMilli() : null;
-        return update("UPDATE apply_requests SET status = ?, granted_at = ? WHERE id = ? AND status = ?",
-                status, grantedAt, id, ApplyRequest.PENDING) == 1;
+        return update("UPDATE apply_requests SET status = ?, granted_at = ? WHERE id = ? AND status IN (?, ?)",
+                status, grantedAt, id, ApplyRequest.PENDING, ApplyRequest.PARTIAL) == 1;
     }
 
     @Override

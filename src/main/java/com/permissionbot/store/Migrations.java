@@ -98,7 +98,16 @@ final class Migrations {
                       synced INTEGER NOT NULL DEFAULT 0,
                       version BIGINT NOT NULL,
                       updated_at BIGINT NOT NULL,
-                      PRIMARY KEY (chat_id, instance_code))"""));
+                      PRIMARY KEY (chat_id, instance_code))"""),
+            List.of(
+                    "CREATE TABLE leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, until_at BIGINT NOT NULL)",
+                    """
+                    CREATE TABLE grant_snapshot (
+                      tenant_key TEXT NOT NULL,
+                      scope TEXT NOT NULL,
+                      granted INTEGER NOT NULL,
+                      seen_at BIGINT NOT NULL,
+                      PRIMARY KEY (tenant_key, scope))"""));
 
     static int latest() {
         return STEPS.size();

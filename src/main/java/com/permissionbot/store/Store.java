@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -70,13 +71,28 @@ public interface Store extends AutoCloseable {
     /** Stores a successful application; returns it with its id. */
     ApplyRequest saveApplyRequest(ApplyRequest request);
 
-    /** The tenant's requests still pending, oldest first. */
+    /** The tenant's requests still waiting (pending or partly granted), oldest first. */
     List<ApplyRequest> openApplyRequests(String tenantKey);
+
+    /** The tenant's requests in any state, newest first (at most 500). */
+    List<ApplyRequest> applyRequestsOf(String tenantKey);
+
+    /** Tenants the grant watcher follows: those with open requests, and those whose grants it has seen before. */
+    List<String> watchedTenants();
+
+    /** Takes or extends the named lease for {@code ttl}; false while another owner holds it. */
+    boolean tryLease(String name, String owner, Instant now, Duration ttl);
+
+    /** The grant status the watcher saw last time for the tenant (scope to granted). */
+    Map<String, Boolean> grantSnapshot(String tenantKey);
+
+    /** Replaces the tenant's grant snapshot. */
+    void saveGrantSnapshot(String tenantKey, Map<String, Boolean> grants, Instant at);
 
     /** One requester's requests, newest first. */
     List<ApplyRequest> applyRequestsBy(String requesterOpenId);
 
-    /** Moves a pending request to {@code status}; false when it was not pending any more. */
+    /** Moves an open (pending or partly granted) request to {@code status}; false when it was not open any more. */
     boolean resolveApplyRequest(long id, String status, Instant at);
 
     /** Registers a chat's subscription to an approval code; false (and the first registration kept) if it existed. */

@@ -62,6 +62,15 @@ class CardGoldenTest {
                 "request trigger frequency limit", Fixtures.LOG_ID, null, List.of(), Fixtures.quota(3)), Fixtures.VERSION, Fixtures.NONCE));
         c.putAll(com.permissionbot.diagnose.DiagnoseGoldenCases.cases(r));
         c.putAll(com.permissionbot.approval.ApprovalGoldenCases.cases(r));
+        var grants = new com.permissionbot.chat.GrantCards(r);
+        var request = new com.permissionbot.store.ApplyRequest(7, "tenant_1", "oc_chat", "om_card", "ou_alice", Fixtures.VERSION,
+                List.of("approval:approval", "contact:user.base:readonly"), "pending", java.time.Instant.parse("2026-11-20T08:00:00Z"), null);
+        c.put("grant_granted", () -> grants.granted(request, java.time.Duration.ofMinutes(95)));
+        c.put("grant_partial", () -> grants.partlyGranted(request, List.of("approval:approval"), List.of("contact:user.base:readonly")));
+        c.put("grant_expired", () -> grants.expired(request, java.time.Duration.ofDays(7)));
+        c.put("grant_revoked", () -> grants.revoked(List.of("approval:approval"), Fixtures.quota(3), Fixtures.NONCE));
+        c.put("my_requests", () -> grants.mine(List.of(request)));
+        c.put("my_requests_none", () -> grants.mine(List.of()));
         return c;
     }
 

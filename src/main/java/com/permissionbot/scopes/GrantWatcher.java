@@ -1,0 +1,136 @@
+package com.permissionbot.scopes;
+
+import com.permissionbot.feishu.FeishuGateway;
+import com.permissionbot.feishu.PlatformResult;
+import com.permissionbot.feishu.ScopeGrant;
+import com.permissionbot.store.ApplyRequest;
+import com.permissionbot.store.Store;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Follows each successful application until the admin grants what it swept in (Feishu has no grant event), and
+ * notices scopes that were granted and no longer are. One scopes-list call per tenant covers all its requests; a
+ * store lease keeps other replicas off the tenant; everything it needs after a restart is in the store.
+ */
+public final class GrantWatcher {
+    private static final Logger log = LoggerFactory.getLogger(GrantWatcher.class);
+    /** How long one replica keeps a tenant before another may take it over. */
+    static final Duration LEASE = Duration.ofMinutes(2);
+
+    /** Where the watcher's findings go: cards in chat. */
+    public interface Notifier {
+        void granted(ApplyRequest request, Duration took);
+
+        void partlyGranted(ApplyRequest request, List<String> granted, List<String> waiting);
+
+        void expired(ApplyRequest request);
+
+        void revoked(String tenantKey, List<String> scopes, Set<String> chatIds);
+    }
+
+    private final FeishuGateway gateway;
+    private final Store store;
+    private final Clock clock;
+    private final Notifier notifier;
+    private final Duration horizon;
+    private final String owner;
+    private final Map<String, Instant> lastCheck = new ConcurrentHashMap<>();
+
+    public GrantWatcher(FeishuGateway gateway, Store store, Clock clock, Notifier notifier, Duration horizon, String owner) {
+        this.gateway = gateway;
+        this.store = store;
+        this.clock = clock;
+        this.notifier = notifier;
+        this.horizon = horizon;
+        this.owner = owner;
+    }
+
+    /**
+     * The wait between two checks of a tenant: about a minute while its newest request is fresh, backing off to
+     * at most hourly as it ages; hourly for a tenant watched only for revocations.
+     */
+    static Duration interval(Duration newestAge) {
+        if (newestAge == null) return Duration.ofHours(1);
+        long minutes = newestAge.toMinutes();
+        if (minutes < 10) return Duration.ofMinutes(1);
+        if (minutes < 60) return Duration.ofMinutes(5);
+        if (minutes < 6 * 60) return Duration.ofMinutes(15);
+        return Duration.ofHours(1);
+    }
+
+    /** One pass over every watched tenant whose check is due; run it every few seconds. */
+    public void tick() {
+        for (String tenant : store.watchedTenants()) {
+            try {
+                check(tenant);
+            } catch (RuntimeException e) {
+                log.error("grant watch of tenant {} failed: {}", tenant, e.toString());
+            }
+        }
+    }
+
+    void check(String tenant) {
+        Instant now = clock.instant();
+        List<ApplyRequest> open = store.openApplyRequests(tenant);
+        Duration newest = open.stream().map(r -> Duration.between(r.createdAt(), now)).min(Duration::compareTo).orElse(null);
+        Instant last = lastCheck.get(tenant);
+        if (last != null && now.isBefore(last.plus(interval(newest)))) return;
+        if (!store.tryLease("watch:" + tenant, owner, now, LEASE)) return;
+        lastCheck.put(tenant, now);
+
+        PlatformResult<List<ScopeGrant>> r = gateway.listScopes();
+        if (!r.ok()) {
+            log.warn("grant watch of tenant {}: scopes list answered code {} (log_id {}); trying again later", tenant, r.code(), r.logId());
+            return;
+        }
+        Map<String, Boolean> grants = new HashMap<>();
+        for (ScopeGrant g : r.value()) grants.put(g.name(), g.granted());
+        revocations(tenant, grants, now);
+        for (ApplyRequest req : open) follow(req, grants, now);
+    }
+
+    private void follow(ApplyRequest req, Map<String, Boolean> grants, Instant now) {
+        List<String> granted = new ArrayList<>();
+        List<String> waiting = new ArrayList<>();
+        for (String s : req.scopes()) (Boolean.TRUE.equals(grants.get(s)) ? granted : waiting).add(s);
+        if (waiting.isEmpty()) {
+            if (store.resolveApplyRequest(req.id(), ApplyRequest.GRANTED, now)) {
+                notifier.granted(req, Duration.between(req.createdAt(), now));
+            }
+        } else if (!granted.isEmpty() && ApplyRequest.PENDING.equals(req.status())) {
+            if (store.resolveApplyRequest(req.id(), ApplyRequest.PARTIAL, now)) notifier.partlyGranted(req, granted, waiting);
+        } else if (now.isAfter(req.createdAt().plus(horizon))) {
+            if (store.resolveApplyRequest(req.id(), ApplyRequest.EXPIRED, now)) notifier.expired(req);
+        }
+    }
+
+    /** Scopes granted at the last check and not granted now: alert the chats that asked for them. */
+    private void revocations(String tenant, Map<String, Boolean> grants, Instant now) {
+        Map<String, Boolean> before = store.grantSnapshot(tenant);
+        List<String> revoked = new ArrayList<>();
+        before.forEach((scope, was) -> {
+            if (was && Boolean.FALSE.equals(grants.get(scope))) revoked.add(scope);
+        });
+        store.saveGrantSnapshot(tenant, grants, now);
+        if (revoked.isEmpty()) return;
+        revoked.sort(null);
+        Set<String> chats = new LinkedHashSet<>();
+        for (ApplyRequest r : store.applyRequestsOf(tenant)) {
+            if (r.chatId() != null && r.scopes().stream().anyMatch(revoked::contains)) chats.add(r.chatId());
+        }
+        log.warn("tenant {}: {} scope(s) revoked: {}", tenant, revoked.size(), revoked);
+        notifier.revoked(tenant, revoked, chats);
+    }
+}

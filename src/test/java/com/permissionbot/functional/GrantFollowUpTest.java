@@ -1,0 +1,65 @@
+package com.permissionbot.functional;
+
+import com.permissionbot.sandbox.PlatformEmulator;
+import com.permissionbot.sandbox.SentMessage;
+import com.permissionbot.support.BotHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Through real HTTP: after an apply the bot watches the grant status and tells the requester, and catches revocations. */
+class GrantFollowUpTest {
+    static final String CHAT = "oc_p2p_alice";
+    @TempDir
+    Path dir;
+    PlatformEmulator platform;
+    BotHarness bot;
+
+    @BeforeEach
+    void start() {
+        platform = PlatformEmulator.start();
+        bot = BotHarness.start(dir, platform, "follow:\n  tick_seconds: 1\n  ops_chat_id: oc_ops\n");
+    }
+
+    @AfterEach
+    void stop() {
+        bot.close();
+        platform.close();
+    }
+
+    private static boolean revocation(SentMessage s) {
+        return s.kind() == SentMessage.Kind.SEND && s.content().path("header").path("title").path("content").asText().equals("Scopes were revoked");
+    }
+
+    @Test
+    void granting_the_application_updates_the_card_and_mentions_the_requester_then_a_revocation_alerts() {
+        SentMessage missing = bot.say(CHAT, "missing permissions");
+        bot.click(missing, "ou_alice", "apply");
+        BotHarness.sleep(1500);
+        platform.tenant().grantPending();
+        // the high-sensitivity scope was swept in too; the admin grants it by hand in the admin console
+        platform.tenant().grant("contact:user.phone:readonly");
+        bot.clock.advance(Duration.ofSeconds(61));
+        List<SentMessage> said = bot.awaitMessages(m -> m.stream().anyMatch(s -> s.kind() == SentMessage.Kind.REPLY
+                && missing.messageId().equals(s.parentId()) && s.content().toString().contains("<at id=ou_alice></at>")));
+        assertTrue(said.stream().anyMatch(s -> s.kind() == SentMessage.Kind.PATCH && s.messageId().equals(missing.messageId())
+                && s.content().toString().contains("granted")), "the original card turns into 'granted'");
+
+        assertTrue(bot.say(CHAT, "my requests").content().toString().contains("granted"));
+
+        platform.tenant().revoke("contact:user.base:readonly");
+        bot.clock.advance(Duration.ofHours(2));
+        List<SentMessage> alerts = bot.awaitMessages(m -> m.stream().filter(GrantFollowUpTest::revocation).count() >= 2);
+        assertEquals(java.util.Set.of(CHAT, "oc_ops"), alerts.stream().filter(GrantFollowUpTest::revocation)
+                .map(SentMessage::chatId).collect(java.util.stream.Collectors.toSet()), "the chat that asked, and the ops chat");
+        assertTrue(alerts.stream().filter(GrantFollowUpTest::revocation).allMatch(s -> s.content().toString().contains("contact&#58;user.base&#58;readonly")));
+    }
+}

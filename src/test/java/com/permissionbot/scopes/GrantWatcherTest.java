@@ -1,0 +1,166 @@
+package com.permissionbot.scopes;
+
+import com.permissionbot.store.ApplyRequest;
+import com.permissionbot.store.JdbcStore;
+import com.permissionbot.store.Store;
+import com.permissionbot.support.FakeGateway;
+import com.permissionbot.support.MutableClock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The grant watcher with a controllable clock: grants, partial grants, the horizon, revocations, restarts. */
+class GrantWatcherTest {
+    static final String TENANT = "tenant_1";
+    @TempDir
+    Path dir;
+    final MutableClock clock = new MutableClock(Instant.parse("2026-11-22T08:00:00Z"));
+    final FakeGateway platform = new FakeGateway();
+    final List<String> told = new ArrayList<>();
+    Store store;
+
+    final GrantWatcher.Notifier notifier = new GrantWatcher.Notifier() {
+        public void granted(ApplyRequest r, Duration took) {
+            told.add("granted " + r.id() + " after " + took.toMinutes() + " min");
+        }
+
+        public void partlyGranted(ApplyRequest r, List<String> granted, List<String> waiting) {
+            told.add("partial " + r.id() + " granted " + granted + " waiting " + waiting);
+        }
+
+        public void expired(ApplyRequest r) {
+            told.add("expired " + r.id());
+        }
+
+        public void revoked(String tenantKey, List<String> scopes, Set<String> chatIds) {
+            told.add("revoked " + scopes + " in " + chatIds);
+        }
+    };
+
+    @BeforeEach
+    void open() {
+        store = JdbcStore.open("jdbc:sqlite:" + dir.resolve("watch.db"));
+        platform.scope("im:message", true).scope("contact:user.base:readonly", false).scope("approval:approval", false);
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    private GrantWatcher watcher(String owner) {
+        return new GrantWatcher(platform, store, clock, notifier, Duration.ofDays(7), owner);
+    }
+
+    private ApplyRequest applied() {
+        return store.saveApplyRequest(ApplyRequest.pending(TENANT, "oc_chat", "om_card", "ou_alice", "1.0.0",
+                List.of("approval:approval", "contact:user.base:readonly"), clock.instant()));
+    }
+
+    @Test
+    void a_granted_request_is_told_once_with_the_time_it_took() {
+        ApplyRequest r = applied();
+        GrantWatcher w = watcher("a");
+        w.tick();
+        assertTrue(told.isEmpty());
+        platform.grantAll();
+        clock.advance(Duration.ofSeconds(30));
+        w.tick();
+        assertTrue(told.isEmpty(), "the next check waits for the interval");
+        clock.advance(Duration.ofSeconds(31));
+        w.tick();
+        assertEquals(List.of("granted " + r.id() + " after 1 min"), told);
+        clock.advance(Duration.ofMinutes(5));
+        w.tick();
+        assertEquals(1, told.size());
+        assertTrue(store.openApplyRequests(TENANT).isEmpty());
+    }
+
+    @Test
+    void a_partial_grant_says_what_is_still_waiting_then_the_rest() {
+        ApplyRequest r = applied();
+        GrantWatcher w = watcher("a");
+        platform.scope("approval:approval", true);
+        w.tick();
+        assertEquals(List.of("partial " + r.id() + " granted [approval:approval] waiting [contact:user.base:readonly]"), told);
+        clock.advance(Duration.ofMinutes(2));
+        w.tick();
+        assertEquals(1, told.size(), "no second partial notice without progress");
+        platform.grantAll();
+        clock.advance(Duration.ofMinutes(2));
+        w.tick();
+        assertEquals("granted " + r.id() + " after 4 min", told.get(1));
+    }
+
+    @Test
+    void a_request_never_granted_stops_at_the_horizon() {
+        ApplyRequest r = applied();
+        GrantWatcher w = watcher("a");
+        for (int hour = 0; hour <= 7 * 24 + 1; hour++) {
+            w.tick();
+            clock.advance(Duration.ofHours(1));
+        }
+        assertEquals(List.of("expired " + r.id()), told);
+        assertTrue(store.openApplyRequests(TENANT).isEmpty());
+    }
+
+    @Test
+    void checks_back_off_from_a_minute_to_hourly() {
+        assertEquals(Duration.ofMinutes(1), GrantWatcher.interval(Duration.ofMinutes(3)));
+        assertEquals(Duration.ofMinutes(5), GrantWatcher.interval(Duration.ofMinutes(30)));
+        assertEquals(Duration.ofMinutes(15), GrantWatcher.interval(Duration.ofHours(2)));
+        assertEquals(Duration.ofHours(1), GrantWatcher.interval(Duration.ofDays(2)));
+        applied();
+        GrantWatcher w = watcher("a");
+        clock.advance(Duration.ofHours(7));
+        int before = platform.listCalls.get();
+        for (int i = 0; i < 120; i++) {
+            w.tick();
+            clock.advance(Duration.ofMinutes(1));
+        }
+        assertEquals(2, platform.listCalls.get() - before, "a 7-hour-old request is checked hourly");
+    }
+
+    @Test
+    void a_revoked_scope_alerts_the_chats_that_asked_for_it() {
+        platform.grantAll();
+        applied();
+        GrantWatcher w = watcher("a");
+        w.tick();
+        told.clear();
+        platform.scope("approval:approval", false);
+        clock.advance(Duration.ofHours(1));
+        w.tick();
+        assertEquals(List.of("revoked [approval:approval] in [oc_chat]"), told);
+        clock.advance(Duration.ofHours(1));
+        w.tick();
+        assertEquals(1, told.size(), "a revocation is told once");
+    }
+
+    @Test
+    void only_one_replica_watches_a_tenant_and_another_takes_over_after_a_restart() {
+        ApplyRequest r = applied();
+        GrantWatcher a = watcher("replica-a");
+        GrantWatcher b = watcher("replica-b");
+        a.tick();
+        int calls = platform.listCalls.get();
+        b.tick();
+        assertEquals(calls, platform.listCalls.get(), "b stays off while a holds the tenant");
+        platform.grantAll();
+        // a dies; b takes over once a's lease has run out
+        clock.advance(GrantWatcher.LEASE.plusSeconds(1));
+        b.tick();
+        assertEquals(List.of("granted " + r.id() + " after 2 min"), told);
+    }
+}
