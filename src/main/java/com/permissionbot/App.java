@@ -28,6 +28,10 @@ import com.permissionbot.inbox.InboxWorker;
 import com.permissionbot.store.JdbcStore;
 import com.permissionbot.store.Store;
 import io.javalin.Javalin;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +49,9 @@ import java.util.function.Supplier;
 /** The bot, built from its dependencies: tests start it on a random port with their own store, gateway and clock. */
 public final class App implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(App.class);
+
+    /** Prometheus text for /metrics; meters are recorded on Micrometer's global registry, which this joins. */
+    private static final PrometheusMeterRegistry PROMETHEUS = prometheus();
 
     private final BotConfig cfg;
     private final Store store;
@@ -91,6 +98,8 @@ public final class App implements AutoCloseable {
             c.useVirtualThreads = false;
         });
         routes.register(http);
+        Gauge.builder("bot.inbox.depth", store, Store::inboxDepth).strongReference(false).register(PROMETHEUS);
+        http.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(PROMETHEUS.scrape()));
         http.get("/healthz", ctx -> ctx.json(Map.of("status", "ok", "mode", cfg.feishu().sandbox() ? "sandbox" : "feishu",
                 "inbox_depth", store.inboxDepth())));
     }
@@ -145,6 +154,12 @@ public final class App implements AutoCloseable {
         worker.close();
         platformWork.shutdownNow();
         store.close();
+    }
+
+    private static PrometheusMeterRegistry prometheus() {
+        PrometheusMeterRegistry r = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Metrics.addRegistry(r);
+        return r;
     }
 
     /** The bot's open_id from bot/v3/info, asked again at most once a minute until it is known. */

@@ -5,6 +5,7 @@ import com.permissionbot.feishu.PlatformResult;
 import com.permissionbot.scopes.ApplyOutcome;
 import com.permissionbot.scopes.ScopeService;
 import com.permissionbot.scopes.ScopeStatus;
+import io.micrometer.core.instrument.Metrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,6 +85,7 @@ public final class ScopeHandlers {
 
     private CardAnswer outcome(CardClick c) {
         ApplyOutcome o = scopes.apply(c.tenantKey(), c.chatId(), c.messageId(), c.operatorOpenId());
+        Metrics.counter("bot.apply.outcomes", "kind", o.kind().name().toLowerCase(), "code", String.valueOf(o.code())).increment();
         Card card = cards.outcome(o, o.quota() == null ? null : o.quota().version(), nonce());
         return switch (o.kind()) {
             case SUCCESS -> new CardAnswer("success", "已向管理员提交申请。", "Sent to the tenant admin.", card);

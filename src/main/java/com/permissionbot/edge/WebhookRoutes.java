@@ -24,6 +24,8 @@ import com.permissionbot.inbox.Inbox;
 import com.permissionbot.inbox.InboxWorker;
 import com.permissionbot.store.InboxRow;
 import io.javalin.Javalin;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.Timer;
 import io.javalin.http.Context;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The Feishu edge: {@code POST /webhook/event} and {@code POST /webhook/card}. The SDK's {@link EventDispatcher}
@@ -46,6 +49,9 @@ public final class WebhookRoutes {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The events the bot subscribes to; they go through the inbox (ack first, work later). */
     public static final Set<String> EVENT_TYPES = Set.of("im.message.receive_v1", "im.chat.member.bot.added_v1", "approval_instance");
+
+    /** Time from the request's arrival in the dispatcher to the stored row (the part of the ack that is ours). */
+    private static final Timer ACK = Timer.builder("bot.ack").publishPercentiles(0.5, 0.99).register(Metrics.globalRegistry);
 
     private final BotConfig.Feishu cfg;
     private final long maxBody;
@@ -156,13 +162,17 @@ public final class WebhookRoutes {
         Intake in = Intake.begin(signed || !cfg.encrypted());
         EventReq req = sdkRequest(ctx, body);
         try {
+            long started = System.nanoTime();
             EventResp resp = dispatcher.handle(req);
             if (in.rejectStatus != 0) {
                 reject(ctx, in.rejectStatus, in.rejectReason, in.eventId);
             } else if (resp.getStatusCode() == 200) {
                 if (!in.handled) unhandled(req, resp);
                 ctx.status(200).contentType("application/json").result(resp.getBody());
-                if (in.accepted != null) worker.submit(in.accepted);
+                if (in.accepted != null) {
+                    ACK.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+                    worker.submit(in.accepted);
+                }
             } else if (in.storeFailed) {
                 // not stored, so not acknowledged: the platform retries later
                 log.error("event {}: could not be stored; answered 503 so the platform retries", in.eventId);
@@ -225,10 +235,12 @@ public final class WebhookRoutes {
         if (!checked(in, env)) return;
         try {
             Optional<InboxRow> row = inbox.accept(env.dedupKey(), env.eventId(), env.type(), env.tenantKey(), plain);
+            Metrics.counter("bot.events.received", "type", env.type()).increment();
             if (row.isPresent()) {
                 in.accepted = row.get();
             } else {
                 in.duplicate = true;
+                Metrics.counter("bot.events.duplicates", "type", env.type()).increment();
                 log.info("event {} ({}) is a duplicate of {}; acknowledged and dropped", env.eventId(), env.type(), env.dedupKey());
             }
         } catch (RuntimeException e) {
@@ -361,8 +373,19 @@ public final class WebhookRoutes {
     }
 
     private static void reject(Context ctx, int status, String reason, String eventId) {
+        Metrics.counter("bot.requests.rejected", "reason", reasonKey(status, reason)).increment();
         log.warn("rejected {} {} with {}: {}{}", ctx.method(), ctx.path(), status, reason,
                 eventId == null || eventId.isEmpty() ? "" : " (event " + eventId + ")");
         ctx.status(status).json(Map.of("msg", reason));
+    }
+
+    /** A short, bounded label for the rejection metric. */
+    static String reasonKey(int status, String reason) {
+        if (status == 413) return "too_large";
+        if (status == 403) return "token";
+        if (status == 401) return "signature";
+        if (reason.contains("decrypt")) return "undecryptable";
+        if (reason.contains("plaintext") || reason.contains("encrypted body")) return "encryption_mismatch";
+        return "malformed";
     }
 }

@@ -20,6 +20,7 @@ import com.lark.oapi.service.im.v1.model.ReplyMessageReq;
 import com.lark.oapi.service.im.v1.model.ReplyMessageReqBody;
 import com.permissionbot.cards.Card;
 import com.permissionbot.config.BotConfig;
+import io.micrometer.core.instrument.Metrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -184,12 +186,17 @@ public final class SdkFeishuGateway implements FeishuGateway {
         }
         for (int tries = 1; ; tries++) {
             Answer<T> a;
+            long started = System.nanoTime();
             try {
                 a = attempt.run();
             } catch (Exception e) {
                 log.warn("platform call {} got no answer: {}", api, e.toString());
+                Metrics.counter("bot.platform.errors", "api", api, "code", "network").increment();
                 return PlatformResult.network(e.getClass().getSimpleName());
+            } finally {
+                Metrics.timer("bot.platform.calls", "api", api).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
             }
+            if (a.code() != 0) Metrics.counter("bot.platform.errors", "api", api, "code", String.valueOf(a.code())).increment();
             int status = a.raw() == null ? 0 : a.raw().getStatusCode();
             String logId = a.raw() == null ? "" : nullToEmpty(a.raw().getRequestID());
             if (INVALID_TOKEN.contains(a.code()) && tries == 1) {

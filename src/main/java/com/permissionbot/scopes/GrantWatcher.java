@@ -5,6 +5,8 @@ import com.permissionbot.feishu.PlatformResult;
 import com.permissionbot.feishu.ScopeGrant;
 import com.permissionbot.store.ApplyRequest;
 import com.permissionbot.store.Store;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Follows each successful application until the admin grants what it swept in (Feishu has no grant event), and
@@ -47,6 +50,9 @@ public final class GrantWatcher {
     private final Duration horizon;
     private final String owner;
     private final Map<String, Instant> lastCheck = new ConcurrentHashMap<>();
+    private static final Timer TIME_TO_GRANT = Timer.builder("bot.grants.time_to_grant").register(Metrics.globalRegistry);
+    /** Open requests at the last tick (a gauge). */
+    private final AtomicInteger pending = Metrics.gauge("bot.requests.pending", new AtomicInteger());
 
     public GrantWatcher(FeishuGateway gateway, Store store, Clock clock, Notifier notifier, Duration horizon, String owner) {
         this.gateway = gateway;
@@ -72,13 +78,16 @@ public final class GrantWatcher {
 
     /** One pass over every watched tenant whose check is due; run it every few seconds. */
     public void tick() {
+        int open = 0;
         for (String tenant : store.watchedTenants()) {
+            open += store.openApplyRequests(tenant).size();
             try {
                 check(tenant);
             } catch (RuntimeException e) {
                 log.error("grant watch of tenant {} failed: {}", tenant, e.toString());
             }
         }
+        pending.set(open);
     }
 
     void check(String tenant) {
@@ -107,6 +116,7 @@ public final class GrantWatcher {
         for (String s : req.scopes()) (Boolean.TRUE.equals(grants.get(s)) ? granted : waiting).add(s);
         if (waiting.isEmpty()) {
             if (store.resolveApplyRequest(req.id(), ApplyRequest.GRANTED, now)) {
+                TIME_TO_GRANT.record(Duration.between(req.createdAt(), now));
                 notifier.granted(req, Duration.between(req.createdAt(), now));
             }
         } else if (!granted.isEmpty() && ApplyRequest.PENDING.equals(req.status())) {
@@ -131,6 +141,7 @@ public final class GrantWatcher {
             if (r.chatId() != null && r.scopes().stream().anyMatch(revoked::contains)) chats.add(r.chatId());
         }
         log.warn("tenant {}: {} scope(s) revoked: {}", tenant, revoked.size(), revoked);
+        Metrics.counter("bot.grants.revoked").increment(revoked.size());
         notifier.revoked(tenant, revoked, chats);
     }
 }

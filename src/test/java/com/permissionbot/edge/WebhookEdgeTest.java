@@ -226,6 +226,22 @@ class WebhookEdgeTest {
     }
 
     @Test
+    void metrics_show_events_rejections_and_ack_latency_in_prometheus_text() {
+        bot.push("/webhook/event", Events.p2p("ev-metrics-1", bot.userMessage("oc_p2p_alice"), "help"));
+        bot.post("/webhook/event", "{\"encrypt\":\"x\"}".getBytes(), Map.of("X-Lark-Request-Timestamp", "1",
+                "X-Lark-Request-Nonce", "n", "X-Lark-Signature", "0".repeat(64)));
+        bot.awaitMessages(m -> !m.isEmpty());
+        HttpResponse<String> r = bot.get("/metrics");
+        assertEquals(200, r.statusCode());
+        String text = r.body();
+        for (String metric : List.of("bot_events_received_total{type=\"im.message.receive_v1\"}",
+                "bot_requests_rejected_total{reason=\"signature\"}", "bot_ack_seconds_count", "bot_inbox_depth",
+                "bot_platform_calls_seconds_count{api=\"im.reply\"}")) {
+            assertTrue(text.contains(metric), metric + " missing from /metrics");
+        }
+    }
+
+    @Test
     void healthz_reports_ok() {
         HttpResponse<String> r = bot.get("/healthz");
         assertEquals(200, r.statusCode());
