@@ -64,6 +64,7 @@ public final class App implements AutoCloseable {
     private final ScopeService scopes;
     private final ApprovalService approvals;
     private final GrantWatcher watcher;
+    private final Inbox inbox;
     private final ScheduledExecutorService ticks = Executors.newSingleThreadScheduledExecutor(InboxWorker.named("grant-watch"));
 
     public App(BotConfig cfg, Store store, FeishuGateway gateway, Clock clock) {
@@ -90,7 +91,7 @@ public final class App implements AutoCloseable {
                 "im.message.receive_v1", row -> conversation.onMessage(EventParser.message(EventParser.tree(row.payload()))),
                 "im.chat.member.bot.added_v1", row -> conversation.onBotAdded(EventParser.botAdded(EventParser.tree(row.payload()))),
                 "approval_instance", row -> approvalEvents.onInstanceEvent(row.payload())));
-        Inbox inbox = new Inbox(store, clock, cfg.inbox().lease(), cfg.inbox().retention(), owner);
+        this.inbox = new Inbox(store, clock, cfg.inbox().lease(), cfg.inbox().retention(), owner);
         var routes = new WebhookRoutes(cfg.feishu(), cfg.maxBodyBytes(), inbox, worker, actions);
         this.http = Javalin.create(c -> {
             c.showJavalinBanner = false;
@@ -151,6 +152,7 @@ public final class App implements AutoCloseable {
     public void close() {
         http.stop();
         ticks.shutdownNow();
+        inbox.close();
         worker.close();
         platformWork.shutdownNow();
         store.close();

@@ -13,19 +13,17 @@ import java.util.Optional;
  * The durable, de-duplicating front of event handling: a row is stored before the platform gets its 200, and a
  * key seen before (in the Caffeine cache, else by the store's unique keys) is dropped.
  */
-public final class Inbox {
-    private final Store store;
+public final class Inbox implements AutoCloseable {
     private final Clock clock;
-    private final Duration lease;
     private final String owner;
     private final Cache<String, Boolean> seen;
+    private final GroupCommit writer;
 
     public Inbox(Store store, Clock clock, Duration lease, Duration retention, String owner) {
-        this.store = store;
         this.clock = clock;
-        this.lease = lease;
         this.owner = owner;
         this.seen = Caffeine.newBuilder().maximumSize(200_000).expireAfterWrite(retention).build();
+        this.writer = new GroupCommit(store, clock, lease, owner);
     }
 
     /**
@@ -36,9 +34,7 @@ public final class Inbox {
         if (seen.getIfPresent(dedupKey) != null || (eventId != null && seen.getIfPresent("event:" + eventId) != null)) {
             return Optional.empty();
         }
-        var now = clock.instant();
-        Optional<InboxRow> stored = store.inboxInsert(
-                InboxRow.incoming(dedupKey, eventId, type, tenantKey, payload, now), owner, now.plus(lease));
+        Optional<InboxRow> stored = writer.insert(InboxRow.incoming(dedupKey, eventId, type, tenantKey, payload, clock.instant()));
         seen.put(dedupKey, Boolean.TRUE);
         if (eventId != null) seen.put("event:" + eventId, Boolean.TRUE);
         return stored;
@@ -46,5 +42,10 @@ public final class Inbox {
 
     public String owner() {
         return owner;
+    }
+
+    @Override
+    public void close() {
+        writer.close();
     }
 }

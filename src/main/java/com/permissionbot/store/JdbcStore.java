@@ -53,10 +53,35 @@ public final class JdbcStore implements Store {
 
     @Override
     public Optional<InboxRow> inboxInsert(InboxRow r, String owner, Instant leaseUntil) {
+        return inboxInsertAll(List.of(r), owner, leaseUntil).get(0);
+    }
+
+    @Override
+    public List<Optional<InboxRow>> inboxInsertAll(List<InboxRow> rows, String owner, Instant leaseUntil) {
         String sql = "INSERT INTO inbox (dedup_key, event_id, event_type, tenant_key, payload, status, owner, lease_until,"
                 + " attempts, received_at) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING RETURNING " + ROW;
-        return query(sql, JdbcStore::row, r.dedupKey(), r.eventId(), r.eventType(), r.tenantKey(), r.payload(), r.status(),
-                owner, leaseUntil.toEpochMilli(), r.attempts(), r.receivedAt().toEpochMilli()).stream().findFirst();
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                List<Optional<InboxRow>> out = new ArrayList<>(rows.size());
+                for (InboxRow r : rows) {
+                    bind(ps, new Object[]{r.dedupKey(), r.eventId(), r.eventType(), r.tenantKey(), r.payload(), r.status(),
+                            owner, leaseUntil.toEpochMilli(), r.attempts(), r.receivedAt().toEpochMilli()});
+                    try (ResultSet rs = ps.executeQuery()) {
+                        out.add(rs.next() ? Optional.of(row(rs)) : Optional.empty());
+                    }
+                }
+                c.commit();
+                return out;
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new StoreException("inbox insert", e);
+        }
     }
 
     @Override
@@ -218,9 +243,13 @@ public final class JdbcStore implements Store {
     public void saveGrantSnapshot(String tenantKey, Map<String, Boolean> grants, Instant at) {
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
+            // an upsert, not a plain insert after the delete: on PostgreSQL a second writer (a replica whose lease ran
+            // out mid-check) does not see rows the first one inserted after its delete began, and would hit the key
             try (PreparedStatement del = c.prepareStatement("DELETE FROM grant_snapshot WHERE tenant_key = ?");
                  PreparedStatement ins = c.prepareStatement(
-                         "INSERT INTO grant_snapshot (tenant_key, scope, granted, seen_at) VALUES (?,?,?,?)")) {
+                         "INSERT INTO grant_snapshot (tenant_key, scope, granted, seen_at) VALUES (?,?,?,?)"
+                                 + " ON CONFLICT (tenant_key, scope) DO UPDATE SET granted = excluded.granted,"
+                                 + " seen_at = excluded.seen_at")) {
                 del.setString(1, tenantKey);
                 del.executeUpdate();
                 for (var e : grants.entrySet()) {

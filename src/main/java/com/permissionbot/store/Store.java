@@ -18,6 +18,9 @@ public interface Store extends AutoCloseable {
     /** Stores a new row leased to {@code owner}; empty when its dedup key or event id was seen before. */
     Optional<InboxRow> inboxInsert(InboxRow row, String owner, Instant leaseUntil);
 
+    /** Stores several new rows in one transaction (group commit); for each, the stored row or empty for a duplicate. */
+    List<Optional<InboxRow>> inboxInsertAll(List<InboxRow> rows, String owner, Instant leaseUntil);
+
     /** Takes up to {@code limit} rows that are pending or whose lease ran out, leasing them to {@code owner}. */
     List<InboxRow> inboxClaim(String owner, Instant now, Duration lease, int limit);
 

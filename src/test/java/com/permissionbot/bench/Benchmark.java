@@ -1,0 +1,356 @@
+package com.permissionbot.bench;
+
+import com.permissionbot.sandbox.PlatformCrypto;
+import com.permissionbot.sandbox.PlatformEmulator;
+import com.permissionbot.sandbox.SentMessage;
+import com.permissionbot.support.BotHarness;
+import com.permissionbot.support.Events;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The operators' benchmark (issue 9), on loopback with encrypted, signed requests after a warm-up. Each server runs
+ * as its own process with {@code -Xmx256m}: (a) the bot's {@code /webhook/event}, (b) a bare Javalin route that
+ * reads the body and answers 200, (c) the SDK's EventDispatcher behind a bare route; then, against the bot,
+ * (d) the card-callback round trip, (e) message to reply card through the emulator, (f) start-up to healthy and
+ * resident memory under load. Prints a Markdown table.
+ *
+ * Needs {@code wrk} (Debian package {@code wrk}) for the throughput runs.
+ *
+ * <pre>mvn -B -q -DskipTests package test-compile
+ * java -cp target/test-classes:target/permission-bot.jar com.permissionbot.bench.Benchmark [seconds]</pre>
+ */
+public final class Benchmark {
+    static final int RATE = 500;
+    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    public static void main(String[] args) throws Exception {
+        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        Path dir = Files.createTempDirectory("bench");
+        List<String[]> rows = new ArrayList<>();
+        try (PlatformEmulator platform = PlatformEmulator.start()) {
+            Server bare = Server.reference("bare", dir);
+            Load b = load(bare, platform, seconds, "b", dir);
+            bare.stop();
+            Server sdk = Server.reference("sdk", dir);
+            Load c = load(sdk, platform, seconds, "c", dir);
+            sdk.stop();
+            Server bot = Server.bot(platform, dir);
+            Load a = load(bot, platform, seconds, "a", dir);
+            long rss = bot.rssKb();
+            Latency d = callbacks(bot, platform, 1000);
+            Latency e = replies(bot, platform, 1000);
+            long rssAfter = bot.rssKb();
+            bot.stop();
+
+            rows.add(new String[]{"(a) bot `/webhook/event`: throughput", String.format("%.0f req/s", a.throughput)});
+            rows.add(new String[]{"(a) bot ack latency at " + RATE + "/s: p50 / p99 / max", a.latency.toString()});
+            rows.add(new String[]{"(b) bare Javalin route (ceiling): throughput", String.format("%.0f req/s", b.throughput)});
+            rows.add(new String[]{"(b) bare route latency at " + RATE + "/s: p50 / p99 / max", b.latency.toString()});
+            rows.add(new String[]{"(c) SDK EventDispatcher route: throughput", String.format("%.0f req/s", c.throughput)});
+            rows.add(new String[]{"(c) SDK route latency at " + RATE + "/s: p50 / p99 / max", c.latency.toString()});
+            rows.add(new String[]{"ratio a/b (target ≥ 0.6)", String.format("%.2f", a.throughput / b.throughput)});
+            rows.add(new String[]{"ratio a/c (target ≥ 0.9)", String.format("%.2f", a.throughput / c.throughput)});
+            rows.add(new String[]{"(d) card callback round trip: p50 / p99 / max", d.toString()});
+            rows.add(new String[]{"(e) message to reply card: p50 / p99 / max", e.toString()});
+            rows.add(new String[]{"(f) bot start-up to healthy", bot.startupMs + " ms"});
+            rows.add(new String[]{"(f) bot resident memory: after the load / after (d) and (e)", rss / 1024 + " MB / " + rssAfter / 1024 + " MB"});
+            rows.add(new String[]{"non-200 answers (a / b / c)", a.errors + " / " + b.errors + " / " + c.errors});
+        }
+        System.out.println();
+        System.out.printf("Machine: %d cores, %s, Java %s; wrk %d connections, %d s per throughput run%n%n",
+                Runtime.getRuntime().availableProcessors(), System.getProperty("os.arch"), System.getProperty("java.version"),
+                CONNECTIONS, seconds);
+        System.out.println("| measure | result |");
+        System.out.println("|---|---|");
+        for (String[] r : rows) System.out.println("| " + r[0] + " | " + r[1] + " |");
+    }
+
+    /** Latencies in ms. */
+    record Latency(double[] ms) {
+        double pct(double p) {
+            if (ms.length == 0) return Double.NaN;
+            int i = (int) Math.ceil(p / 100.0 * ms.length) - 1;
+            return ms[Math.max(0, Math.min(ms.length - 1, i))];
+        }
+
+        @Override
+        public String toString() {
+            return String.format("%.2f / %.2f / %.2f ms", pct(50), pct(99), pct(100));
+        }
+    }
+
+    /** Closed-loop throughput and open-loop latency of one server. */
+    record Load(double throughput, Latency latency, int errors) {}
+
+    /**
+     * Warm-up, then throughput with wrk ({@link #CONNECTIONS} connections, 2 threads, every request a new signed
+     * event), then {@link #RATE}/s open loop for as long to read the latency.
+     */
+    static Load load(Server s, PlatformEmulator platform, int seconds, String tag, Path dir) throws Exception {
+        int[] errors = new int[1];
+        wrk(s, events(platform, 20_000, tag + "w"), seconds, dir);
+        double[] throughput = wrk(s, events(platform, 12_000 * seconds, tag + "t"), seconds, dir);
+        errors[0] = (int) throughput[1];
+        Latency latency = openLoop(s, events(platform, RATE * seconds, tag + "l"), RATE, errors);
+        return new Load(throughput[0], latency, errors[0]);
+    }
+
+    static final int CONNECTIONS = 16;
+
+    /** Runs wrk over the given distinct requests; returns requests per second and the count of non-2xx answers. */
+    static double[] wrk(Server s, List<byte[]> bodies, int seconds, Path dir) throws Exception {
+        Path requests = dir.resolve("requests.tsv");
+        try (var w = Files.newBufferedWriter(requests)) {
+            for (byte[] body : bodies) {
+                String ts = String.valueOf(System.currentTimeMillis() / 1000), nonce = UUID.randomUUID().toString();
+                w.write(new String(body, StandardCharsets.UTF_8) + "\t" + ts + "\t" + nonce + "\t"
+                        + PlatformCrypto.sign(ts, nonce, BotHarness.KEY, body) + "\n");
+            }
+        }
+        Path script = dir.resolve("signed.lua");
+        Files.writeString(script, WRK_SCRIPT);
+        Process p = new ProcessBuilder("wrk", "-t2", "-c" + CONNECTIONS, "-d" + seconds + "s", "-s", script.toString(),
+                s.url("/webhook/event"), "--", requests.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        double rps = Double.parseDouble(out.replaceAll("(?s).*Requests/sec:\\s*([0-9.]+).*", "$1"));
+        double bad = out.contains("Non-2xx") ? Double.parseDouble(out.replaceAll("(?s).*Non-2xx or 3xx responses:\\s*([0-9]+).*", "$1")) : 0;
+        return new double[]{rps, bad};
+    }
+
+    /** Each wrk thread takes every other line of the request file and sends each request once in turn. */
+    static final String WRK_SCRIPT = """
+            local counter = 0
+            function setup(thread)
+              thread:set("tid", counter)
+              counter = counter + 1
+            end
+            local reqs = {}
+            local idx = 0
+            function init(args)
+              local n = 0
+              for line in io.lines(args[1]) do
+                n = n + 1
+                if n % 2 == tid then
+                  local body, ts, nonce, sig = line:match("([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)")
+                  reqs[#reqs + 1] = wrk.format("POST", nil, {["Content-Type"] = "application/json",
+                    ["X-Lark-Request-Timestamp"] = ts, ["X-Lark-Request-Nonce"] = nonce, ["X-Lark-Signature"] = sig}, body)
+                end
+              end
+            end
+            function request()
+              idx = idx % #reqs + 1
+              return reqs[idx]
+            end
+            """;
+
+    /**
+     * Group messages that do not mention the bot: stored and handled, but answered with nothing, so the measure is
+     * the edge and the inbox.
+     */
+    static List<byte[]> events(PlatformEmulator platform, int n, String tag) {
+        List<byte[]> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            String plain = Events.group("ev-" + tag + i + UUID.randomUUID(), "om_" + tag + i + UUID.randomUUID(), "hello", null);
+            out.add(("{\"encrypt\":\"" + PlatformCrypto.encrypt(BotHarness.KEY, plain) + "\"}").getBytes(StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
+    static HttpRequest signed(String url, byte[] body) {
+        String ts = String.valueOf(System.currentTimeMillis() / 1000), nonce = UUID.randomUUID().toString();
+        return HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                .header("X-Lark-Request-Timestamp", ts).header("X-Lark-Request-Nonce", nonce)
+                .header("X-Lark-Signature", PlatformCrypto.sign(ts, nonce, BotHarness.KEY, body))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+    }
+
+    static Latency openLoop(Server s, List<byte[]> bodies, int rate, int[] errors) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(32);
+        double[] ms = new double[bodies.size()];
+        long interval = 1_000_000_000L / rate;
+        long start = System.nanoTime();
+        List<Future<?>> fs = new ArrayList<>();
+        for (int i = 0; i < bodies.size(); i++) {
+            long wait = start + i * interval - System.nanoTime();
+            if (wait > 0) TimeUnit.NANOSECONDS.sleep(wait);
+            int k = i;
+            fs.add(pool.submit(() -> {
+                HttpRequest req = signed(s.url("/webhook/event"), bodies.get(k));
+                long t = System.nanoTime();
+                try {
+                    if (HTTP.send(req, HttpResponse.BodyHandlers.discarding()).statusCode() != 200) {
+                        synchronized (errors) { errors[0]++; }
+                    }
+                } catch (IOException | InterruptedException e) {
+                    synchronized (errors) { errors[0]++; }
+                }
+                ms[k] = (System.nanoTime() - t) / 1e6;
+            }));
+        }
+        for (Future<?> f : fs) f.get();
+        pool.shutdown();
+        Arrays.sort(ms);
+        return new Latency(ms);
+    }
+
+    /** (d): page clicks on a "permission status" card at 50/s; each is answered with a re-rendered card. */
+    static Latency callbacks(Server bot, PlatformEmulator platform, int n) throws Exception {
+        String mid = platform.im().addUserMessage("oc_cb", "ou_alice", "text", "{\"text\":\"permission status\"}").messageId();
+        send(bot, Events.p2p("ev-cb-" + UUID.randomUUID(), mid, "permission status"));
+        SentMessage card = awaitReply(platform, mid);
+        String messageId = card.messageId();
+        double[] ms = new double[n];
+        for (int i = 0; i < n; i++) {
+            String click = Events.click("ev-click-" + i + UUID.randomUUID(), messageId, "ou_alice",
+                    "action", "page", "card", "status", "page", "1");
+            byte[] body = ("{\"encrypt\":\"" + PlatformCrypto.encrypt(BotHarness.KEY, click) + "\"}").getBytes(StandardCharsets.UTF_8);
+            long t = System.nanoTime();
+            HttpResponse<String> r = HTTP.send(signed(bot.url("/webhook/card"), body), HttpResponse.BodyHandlers.ofString());
+            ms[i] = (System.nanoTime() - t) / 1e6;
+            if (r.statusCode() != 200 || !r.body().contains("\"card\"")) {
+                throw new IllegalStateException("callback answered " + r.statusCode());
+            }
+            Thread.sleep(20);
+        }
+        Arrays.sort(ms);
+        return new Latency(ms);
+    }
+
+    /** (e): "help" messages at 20/s over many chats; time from the POST to the emulator receiving the reply. */
+    static Latency replies(Server bot, PlatformEmulator platform, int n) throws Exception {
+        platform.clearMessages();
+        Map<String, Long> sent = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            String mid = platform.im().addUserMessage("oc_e_" + (i % 200), "ou_alice", "text", "{\"text\":\"help\"}").messageId();
+            long t = System.currentTimeMillis();
+            send(bot, Events.p2p("ev-e-" + i + UUID.randomUUID(), mid, "help"));
+            sent.put(mid, t);
+            Thread.sleep(50);
+        }
+        long end = System.currentTimeMillis() + 30_000;
+        List<SentMessage> said;
+        do {
+            said = platform.messages();
+            Thread.sleep(50);
+        } while (said.size() < n && System.currentTimeMillis() < end);
+        double[] ms = said.stream().filter(m -> sent.containsKey(m.parentId()))
+                .mapToDouble(m -> m.time().toEpochMilli() - sent.get(m.parentId())).sorted().toArray();
+        if (ms.length < n) System.err.println("only " + ms.length + " of " + n + " replies arrived");
+        return new Latency(ms);
+    }
+
+    static void send(Server bot, String plain) throws Exception {
+        byte[] body = ("{\"encrypt\":\"" + PlatformCrypto.encrypt(BotHarness.KEY, plain) + "\"}").getBytes(StandardCharsets.UTF_8);
+        int status = HTTP.send(signed(bot.url("/webhook/event"), body), HttpResponse.BodyHandlers.discarding()).statusCode();
+        if (status != 200) throw new IllegalStateException("event answered " + status);
+    }
+
+    static SentMessage awaitReply(PlatformEmulator platform, String parent) throws InterruptedException {
+        for (int i = 0; i < 500; i++) {
+            for (SentMessage m : platform.messages()) if (parent.equals(m.parentId())) return m;
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException("no reply to " + parent);
+    }
+
+    /** A server process under test. */
+    static final class Server {
+        final Process process;
+        final int port;
+        long startupMs;
+
+        private Server(Process process, int port) {
+            this.process = process;
+            this.port = port;
+        }
+
+        static Server reference(String kind, Path dir) throws Exception {
+            int port = freePort();
+            ProcessBuilder pb = new ProcessBuilder(java(), "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                    BareServers.class.getName(), kind, String.valueOf(port), BotHarness.TOKEN, BotHarness.KEY)
+                    .redirectErrorStream(true).redirectOutput(dir.resolve(kind + ".log").toFile());
+            return started(pb, port);
+        }
+
+        static Server bot(PlatformEmulator platform, Path dir) throws Exception {
+            int port = freePort();
+            var c = platform.config();
+            List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx256m"));
+            String extra = System.getenv("BENCH_BOT_OPTS");
+            if (extra != null && !extra.isBlank()) cmd.addAll(List.of(extra.trim().split("\\s+")));
+            cmd.addAll(List.of("-jar", Path.of("target/permission-bot.jar").toAbsolutePath().toString()));
+            ProcessBuilder pb = new ProcessBuilder(cmd)
+                    .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("bot.log").toFile());
+            pb.environment().putAll(Map.of("FEISHU_APP_ID", c.appId(), "FEISHU_APP_SECRET", c.appSecret(),
+                    "FEISHU_VERIFICATION_TOKEN", BotHarness.TOKEN, "FEISHU_ENCRYPT_KEY", BotHarness.KEY,
+                    "FEISHU_BASE_URL", platform.baseUrl(), "PORT", String.valueOf(port),
+                    "DATABASE_URL", "jdbc:sqlite:" + dir.resolve("bot.db"), "LOG_LEVEL", "WARN"));
+            return started(pb, port);
+        }
+
+        private static Server started(ProcessBuilder pb, int port) throws Exception {
+            long t0 = System.nanoTime();
+            Server s = new Server(pb.start(), port);
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (System.nanoTime() < end) {
+                try {
+                    if (HTTP.send(HttpRequest.newBuilder(URI.create(s.url("/healthz"))).build(),
+                            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                        s.startupMs = (System.nanoTime() - t0) / 1_000_000;
+                        return s;
+                    }
+                } catch (IOException e) {
+                    Thread.sleep(10);
+                }
+            }
+            s.stop();
+            throw new IllegalStateException("server did not become healthy: " + pb.command());
+        }
+
+        String url(String path) {
+            return "http://127.0.0.1:" + port + path;
+        }
+
+        long rssKb() throws IOException {
+            for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+                if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D+", ""));
+            }
+            return -1;
+        }
+
+        void stop() throws InterruptedException {
+            process.destroy();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
