@@ -18,6 +18,7 @@ import com.permissionbot.chat.CardActions;
 import com.permissionbot.chat.CardAnswer;
 import com.permissionbot.chat.CardClick;
 import com.permissionbot.config.BotConfig;
+import com.permissionbot.diagnose.Secrets;
 import com.permissionbot.feishu.Envelope;
 import com.permissionbot.feishu.EventParser;
 import com.permissionbot.inbox.Inbox;
@@ -234,7 +235,9 @@ public final class WebhookRoutes {
         in.handled = true;
         if (!checked(in, env)) return;
         try {
-            Optional<InboxRow> row = inbox.accept(env.dedupKey(), env.eventId(), env.type(), env.tenantKey(), plain);
+            // a secret pasted into a message by mistake is not kept at rest either
+            String stored = "im.message.receive_v1".equals(env.type()) ? Secrets.mask(plain) : plain;
+            Optional<InboxRow> row = inbox.accept(env.dedupKey(), env.eventId(), env.type(), env.tenantKey(), stored);
             Metrics.counter("bot.events.received", "type", env.type()).increment();
             if (row.isPresent()) {
                 in.accepted = row.get();
@@ -258,8 +261,8 @@ public final class WebhookRoutes {
             in.reject(403, "wrong verification token");
             return false;
         }
-        if (env.eventId().isEmpty()) {
-            in.reject(400, "no event id");
+        if (env.eventId().isEmpty() || ("im.message.receive_v1".equals(env.type()) && !env.dedupKey().startsWith("msg:"))) {
+            in.reject(400, env.eventId().isEmpty() ? "no event id" : "message event without a message_id");
             return false;
         }
         return true;

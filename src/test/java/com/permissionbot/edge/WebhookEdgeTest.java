@@ -242,6 +242,16 @@ class WebhookEdgeTest {
     }
 
     @Test
+    void a_secret_pasted_into_a_message_is_not_kept_in_the_inbox() {
+        String mid = bot.userMessage("oc_p2p_alice");
+        bot.push("/webhook/event", Events.p2p("ev-secret-1", mid, "my app_secret: Abcd1234Efgh5678Ijkl and Bearer t-g1044ghJkLmNoPqRsTuVwXyZ0123"));
+        bot.awaitMessages(m -> !m.isEmpty());
+        String stored = bot.app.store().inboxFind("msg:" + mid).orElseThrow().payload();
+        assertTrue(!stored.contains("Abcd1234Efgh5678Ijkl") && !stored.contains("g1044ghJkLmNoPqRsTuVwXyZ0123"), stored);
+        BotHarness.json(stored);
+    }
+
+    @Test
     void healthz_reports_ok() {
         HttpResponse<String> r = bot.get("/healthz");
         assertEquals(200, r.statusCode());
