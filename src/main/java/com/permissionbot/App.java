@@ -92,7 +92,8 @@ public final class App implements AutoCloseable {
                 "im.chat.member.bot.added_v1", row -> conversation.onBotAdded(EventParser.botAdded(EventParser.tree(row.payload()))),
                 "approval_instance", row -> approvalEvents.onInstanceEvent(row.payload())));
         this.inbox = new Inbox(store, clock, cfg.inbox().lease(), cfg.inbox().retention(), owner);
-        var routes = new WebhookRoutes(cfg.feishu(), cfg.maxBodyBytes(), inbox, worker, actions);
+        var routes = new WebhookRoutes(cfg.feishu(), cfg.maxBodyBytes(), inbox, worker, actions, clock,
+                cfg.inbox().retention().minusHours(1));
         this.http = Javalin.create(c -> {
             c.showJavalinBanner = false;
             c.http.maxRequestSize = cfg.maxBodyBytes();

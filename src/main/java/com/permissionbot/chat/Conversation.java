@@ -5,6 +5,7 @@ import com.permissionbot.cards.CardRenderer;
 import com.permissionbot.cards.CardRenderer.Vars;
 import com.permissionbot.feishu.FeishuGateway;
 import com.permissionbot.feishu.PlatformResult;
+import com.permissionbot.inbox.RetryLater;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,7 +56,12 @@ public final class Conversation {
             card = apology("内部错误，已记录。请稍后重试。", "An internal error occurred and was logged. Please try again later.",
                     "internal", "-");
         }
-        if (card != null) reply(m, card, "answer");
+        if (card == null) return;
+        PlatformResult<String> r = reply(m, card, "answer");
+        if (r.uncertain() || r.rateLimited() || r.chatRateLimited()) {
+            // acknowledged, so it must not be lost: the inbox tries again later, and the reply's uuid keeps it single
+            throw new RetryLater("reply not delivered (code " + r.code() + ", log_id " + r.logId() + ")", r.retryAfter());
+        }
     }
 
     public void onBotAdded(BotAdded b) {

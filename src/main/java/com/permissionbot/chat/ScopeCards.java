@@ -94,7 +94,7 @@ public final class ScopeCards {
         return renderer.render("status", pager(v, pages, p));
     }
 
-    /** The card that replaces the clicked one; {@code nonce} is the original click's, reused by Retry. */
+    /** The card that replaces the clicked one; {@code nonce} goes on its Retry button (a fresh click). */
     public Card outcome(ApplyOutcome o, String version, String nonce) {
         String ver = version != null ? version : o.quota() != null ? o.quota().version() : null;
         List<String> swept = o.swept() == null ? List.of() : o.swept();

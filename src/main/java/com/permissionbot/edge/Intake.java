@@ -16,6 +16,7 @@ final class Intake {
     InboxRow accepted;
     boolean duplicate;
     boolean storeFailed;
+    String storeError;
     boolean handled;
 
     static Intake begin(boolean signed) {

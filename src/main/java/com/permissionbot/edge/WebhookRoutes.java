@@ -33,6 +33,9 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,9 +65,18 @@ public final class WebhookRoutes {
     private final SignedDispatcher dispatcher;
     private final CardActionHandler legacyCards;
     private final byte[] token;
+    private final Clock clock;
+    private final Duration maxAge;
 
-    public WebhookRoutes(BotConfig.Feishu cfg, long maxBody, Inbox inbox, InboxWorker worker, CardActions actions) {
+    /**
+     * {@code maxAge}: a signed request older than this is refused, so a captured request cannot be replayed once its
+     * de-dup keys are purged (the platform's own retries end after about 7 h).
+     */
+    public WebhookRoutes(BotConfig.Feishu cfg, long maxBody, Inbox inbox, InboxWorker worker, CardActions actions,
+                         Clock clock, Duration maxAge) {
         this.cfg = cfg;
+        this.clock = clock;
+        this.maxAge = maxAge;
         this.maxBody = maxBody;
         this.inbox = inbox;
         this.worker = worker;
@@ -126,6 +138,7 @@ public final class WebhookRoutes {
                 reject(ctx, 401, "legacy card callback without a signature", "");
                 return;
             }
+            if (!challenge && stale(ctx)) return;
             EventResp resp = legacyCards.handle(sdkRequest(ctx, body));
             if (in.rejectStatus != 0) {
                 reject(ctx, in.rejectStatus, in.rejectReason, in.eventId);
@@ -158,6 +171,7 @@ public final class WebhookRoutes {
                 reject(ctx, 401, "signature mismatch", "");
                 return;
             }
+            if (stale(ctx)) return;
             signed = true;
         }
         Intake in = Intake.begin(signed || !cfg.encrypted());
@@ -176,7 +190,7 @@ public final class WebhookRoutes {
                 }
             } else if (in.storeFailed) {
                 // not stored, so not acknowledged: the platform retries later
-                log.error("event {}: could not be stored; answered 503 so the platform retries", in.eventId);
+                log.error("event {}: could not be stored ({}); answered 503 so the platform retries", in.eventId, in.storeError);
                 ctx.status(503).json(Map.of("msg", "temporarily unavailable"));
             } else {
                 failed(ctx, req, in);
@@ -248,6 +262,7 @@ public final class WebhookRoutes {
             }
         } catch (RuntimeException e) {
             in.storeFailed = true;
+            in.storeError = e.getMessage();
             throw e;
         }
     }
@@ -320,6 +335,25 @@ public final class WebhookRoutes {
         n.putObject("toast").put("type", a.toastType()).put("content", a.toastZh())
                 .putObject("i18n").put("zh_cn", a.toastZh()).put("en_us", a.toastEn());
         return n.toString();
+    }
+
+    /** Refuses (401) a request whose signed timestamp is older than {@code maxAge} or more than an hour ahead. */
+    private boolean stale(Context ctx) {
+        long ts;
+        try {
+            ts = Long.parseLong(ctx.header("X-Lark-Request-Timestamp").trim());
+        } catch (NumberFormatException e) {
+            reject(ctx, 401, "unreadable request timestamp", "");
+            return true;
+        }
+        // seconds in the examples seen; accept milliseconds too (protocol §10)
+        Instant at = ts > 100_000_000_000L ? Instant.ofEpochMilli(ts) : Instant.ofEpochSecond(ts);
+        Instant now = clock.instant();
+        if (at.isBefore(now.minus(maxAge)) || at.isAfter(now.plus(Duration.ofHours(1)))) {
+            reject(ctx, 401, "request timestamp outside the accepted window (replay?)", "");
+            return true;
+        }
+        return false;
     }
 
     private boolean tokenMatches(String got) {

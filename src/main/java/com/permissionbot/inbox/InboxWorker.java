@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,7 +27,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class InboxWorker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(InboxWorker.class);
     /** A row that was claimed this often without finishing is given up (it probably kills its worker). */
-    static final int MAX_ATTEMPTS = 5;
+    static final int MAX_ATTEMPTS = 8;
+    /**
+     * Waits before a handler's {@link RetryLater} is tried again: about 30 minutes in all, well inside the 1 h in
+     * which the platform de-duplicates a repeated reply by its uuid.
+     */
+    static final List<Duration> BACKOFF = List.of(Duration.ofSeconds(15), Duration.ofSeconds(30), Duration.ofMinutes(1),
+            Duration.ofMinutes(2), Duration.ofMinutes(5), Duration.ofMinutes(10), Duration.ofMinutes(10));
 
     private final Store store;
     private final Clock clock;
@@ -87,18 +94,41 @@ public final class InboxWorker implements AutoCloseable {
             } else {
                 h.handle(row);
             }
+        } catch (RetryLater later) {
+            if (row.attempts() < MAX_ATTEMPTS) {
+                retryLater(row, later);
+                return;
+            }
+            status = InboxRow.FAILED;
+            error = "gave up after " + row.attempts() + " attempts: " + later.getMessage();
+            log.error("event {} ({}): {}", row.eventId(), row.eventType(), error);
         } catch (Exception e) {
             status = InboxRow.FAILED;
             error = e.getClass().getSimpleName() + ": " + e.getMessage();
             log.error("event {} ({}) failed: {}", row.eventId(), row.eventType(), error, e);
-        } finally {
-            try {
-                if (!store.inboxFinish(row.id(), owner, status, error, clock.instant())) {
-                    log.warn("event {}: row was taken over by another worker before it finished", row.eventId());
-                }
-            } catch (RuntimeException e) {
-                log.error("event {}: could not mark the row finished: {}", row.eventId(), e.toString());
+        }
+        try {
+            if (!store.inboxFinish(row.id(), owner, status, error, clock.instant())) {
+                log.warn("event {}: row was taken over by another worker before it finished", row.eventId());
             }
+        } catch (RuntimeException e) {
+            log.error("event {}: could not mark the row finished: {}", row.eventId(), e.toString());
+        } finally {
+            inFlight.remove(row.id());
+        }
+    }
+
+    /** Puts the row back with the back-off for its attempt (or the handler's wait, if longer). */
+    private void retryLater(InboxRow row, RetryLater later) {
+        Duration wait = BACKOFF.get(Math.min(row.attempts(), BACKOFF.size()) - 1);
+        if (later.after().compareTo(wait) > 0) wait = later.after();
+        log.warn("event {} ({}): {}; trying again in {} s (attempt {})", row.eventId(), row.eventType(),
+                later.getMessage(), wait.toSeconds(), row.attempts());
+        try {
+            store.inboxRetryAt(row.id(), owner, clock.instant().plus(wait), later.getMessage());
+        } catch (RuntimeException e) {
+            log.error("event {}: could not schedule the retry ({}); the lease expiry will bring it back", row.eventId(), e.toString());
+        } finally {
             inFlight.remove(row.id());
         }
     }

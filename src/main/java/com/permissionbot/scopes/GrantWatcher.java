@@ -95,8 +95,10 @@ public final class GrantWatcher {
         List<ApplyRequest> open = store.openApplyRequests(tenant);
         Duration newest = open.stream().map(r -> Duration.between(r.createdAt(), now)).min(Duration::compareTo).orElse(null);
         Instant last = lastCheck.get(tenant);
-        if (last != null && now.isBefore(last.plus(interval(newest)))) return;
-        if (!store.tryLease("watch:" + tenant, owner, now, LEASE)) return;
+        Duration every = interval(newest);
+        if (last != null && now.isBefore(last.plus(every))) return;
+        // held until this replica's next check is due, so other replicas do not keep their own schedules
+        if (!store.tryLease("watch:" + tenant, owner, now, every.plus(LEASE))) return;
         lastCheck.put(tenant, now);
 
         PlatformResult<List<ScopeGrant>> r = gateway.listScopes();

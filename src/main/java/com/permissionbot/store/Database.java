@@ -3,11 +3,12 @@ package com.permissionbot.store;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
-import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Turns {@code DATABASE_URL} into a pooled data source and the SQL dialect to use with it. */
 public final class Database {
@@ -21,23 +22,42 @@ public final class Database {
         }
     }
 
-    /** Accepts {@code jdbc:sqlite:…}, {@code jdbc:postgresql://…} and Heroku-style {@code postgres://user:pass@host:port/db}. */
+    /** Heroku-style {@code postgres[ql]://[user[:password]@]host[:port][/database][?params]}. */
+    private static final Pattern URL = Pattern.compile(
+            "postgres(?:ql)?://(?:(?<userinfo>[^/?#]*)@)?(?<host>\\[[^\\]]+\\]|[^:/?#]+)"
+                    + "(?::(?<port>\\d+))?(?<path>/[^?#]*)?(?:\\?(?<query>[^#]*))?");
+
+    /**
+     * Accepts {@code jdbc:sqlite:…}, {@code jdbc:postgresql://…} (credentials as {@code user=}/{@code password=}
+     * parameters) and Heroku-style {@code postgres://user:pass@host:port/db} (percent-encoded user and password, port
+     * 5432 if absent, parameters such as {@code sslmode=require} kept).
+     */
     public static Target parse(String url) {
+        if (url == null) throw new IllegalArgumentException("no database URL");
+        url = url.trim();
         if (url.startsWith("jdbc:sqlite:")) return new Target(url, null, null, false);
-        if (url.startsWith("jdbc:postgresql://")) return new Target(url, null, null, true);
+        if (url.startsWith("jdbc:postgresql:")) return new Target(url, null, null, true);
         if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
-            URI u = URI.create(url);
+            // by hand rather than java.net.URI, which gives no host for names with '_' (as container hosts often have)
+            Matcher m = URL.matcher(url);
+            if (!m.matches()) throw new IllegalArgumentException("unreadable PostgreSQL URL (want postgres://user:pass@host:port/db)");
             String user = null, pass = null;
-            if (u.getRawUserInfo() != null) {
-                String[] up = u.getRawUserInfo().split(":", 2);
-                user = URLDecoder.decode(up[0], StandardCharsets.UTF_8);
-                if (up.length > 1) pass = URLDecoder.decode(up[1], StandardCharsets.UTF_8);
+            if (m.group("userinfo") != null) {
+                String[] up = m.group("userinfo").split(":", 2);
+                user = decode(up[0]);
+                if (up.length > 1) pass = decode(up[1]);
             }
-            int port = u.getPort() < 0 ? 5432 : u.getPort();
-            String query = u.getRawQuery() == null ? "" : "?" + u.getRawQuery();
-            return new Target("jdbc:postgresql://" + u.getHost() + ":" + port + u.getRawPath() + query, user, pass, true);
+            int port = m.group("port") == null ? 5432 : Integer.parseInt(m.group("port"));
+            String path = m.group("path") == null ? "/" : m.group("path");
+            String query = m.group("query") == null || m.group("query").isEmpty() ? "" : "?" + m.group("query");
+            return new Target("jdbc:postgresql://" + m.group("host") + ":" + port + path + query,
+                    user == null || user.isEmpty() ? null : user, pass, true);
         }
-        throw new IllegalArgumentException("unsupported database URL");
+        throw new IllegalArgumentException("unsupported database URL (want jdbc:sqlite:…, jdbc:postgresql://… or postgres://…)");
+    }
+
+    private static String decode(String s) {
+        return s == null ? null : URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
     /** Opens a pool: one connection for SQLite (it serialises writers anyway), a few for PostgreSQL. */

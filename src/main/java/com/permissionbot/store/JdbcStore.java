@@ -16,6 +16,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -63,12 +65,19 @@ public final class JdbcStore implements Store {
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement(sql)) {
-                List<Optional<InboxRow>> out = new ArrayList<>(rows.size());
-                for (InboxRow r : rows) {
+                // in key order: two replicas storing batches that share keys (the same event delivered to both) then
+                // wait on each other's keys in one order, never in a cycle (PostgreSQL would abort one as a deadlock)
+                Integer[] order = new Integer[rows.size()];
+                for (int i = 0; i < order.length; i++) order[i] = i;
+                Arrays.sort(order, Comparator.comparing((Integer i) -> rows.get(i).dedupKey())
+                        .thenComparing(i -> String.valueOf(rows.get(i).eventId())));
+                List<Optional<InboxRow>> out = new ArrayList<>(Collections.nCopies(rows.size(), Optional.<InboxRow>empty()));
+                for (int i : order) {
+                    InboxRow r = rows.get(i);
                     bind(ps, new Object[]{r.dedupKey(), r.eventId(), r.eventType(), r.tenantKey(), r.payload(), r.status(),
                             owner, leaseUntil.toEpochMilli(), r.attempts(), r.receivedAt().toEpochMilli()});
                     try (ResultSet rs = ps.executeQuery()) {
-                        out.add(rs.next() ? Optional.of(row(rs)) : Optional.empty());
+                        if (rs.next()) out.set(i, Optional.of(row(rs)));
                     }
                 }
                 c.commit();
@@ -106,6 +115,13 @@ public final class JdbcStore implements Store {
         return update("UPDATE inbox SET status = ?, error = ?, finished_at = ?, lease_until = NULL"
                         + " WHERE id = ? AND owner = ? AND status = 'working'",
                 status, error, now.toEpochMilli(), id, owner) == 1;
+    }
+
+    @Override
+    public void inboxRetryAt(long id, String owner, Instant at, String why) {
+        // still 'working', but with no owner and a lease that ends at the retry time: the poller takes it then
+        update("UPDATE inbox SET owner = NULL, lease_until = ?, error = ? WHERE id = ? AND owner = ? AND status = 'working'",
+                at.toEpochMilli(), why, id, owner);
     }
 
     @Override

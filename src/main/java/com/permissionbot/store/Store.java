@@ -30,6 +30,9 @@ public interface Store extends AutoCloseable {
     /** Marks a row done or failed; false if the row is no longer this owner's (another took it over). */
     boolean inboxFinish(long id, String owner, String status, String error, Instant now);
 
+    /** Puts a row this owner holds back in the queue, to be taken again at {@code at} (a retry with back-off). */
+    void inboxRetryAt(long id, String owner, Instant at, String why);
+
     /** Returns a leased row to the queue (for example at shutdown). */
     void inboxRelease(long id, String owner);
 

@@ -214,7 +214,7 @@ class WebhookEdgeTest {
                 + "\"token\":\"c-x\",\"action\":{\"value\":{\"action\":\"test_echo\",\"n\":\"7\"},\"tag\":\"button\"}}")
                 .getBytes(StandardCharsets.UTF_8);
         int before = echoes.get();
-        String ts = "1700000000", nonce = "abc";
+        String ts = String.valueOf(System.currentTimeMillis() / 1000), nonce = "abc";
         HttpResponse<String> forged = bot.post("/webhook/card", body, Map.of("X-Lark-Request-Timestamp", ts,
                 "X-Lark-Request-Nonce", nonce, "X-Lark-Signature", "0".repeat(40)));
         assertEquals(401, forged.statusCode());

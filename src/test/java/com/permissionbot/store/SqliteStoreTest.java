@@ -18,6 +18,12 @@ class SqliteStoreTest extends StoreContract {
         return JdbcStore.open("jdbc:sqlite:" + dir.resolve("sub/bot.db"));
     }
 
+    /** A second pool on the same file, as a second process on one machine would open it. */
+    @Override
+    protected Store openAnother() {
+        return open();
+    }
+
     @Test
     void reopening_keeps_rows_and_does_not_migrate_twice() {
         Instant t = Instant.parse("2026-11-22T00:00:00Z");

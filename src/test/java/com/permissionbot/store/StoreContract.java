@@ -21,13 +21,26 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The behaviour every {@link Store} implementation must show; each implementation's test extends this. */
+/**
+ * The behaviour every {@link Store} implementation must show; each implementation's test extends this. The tests
+ * named {@code replicas_…} open a second store on the same database, as a second replica (its own pool) would.
+ */
 public abstract class StoreContract {
     protected Store store;
+    private final List<Store> others = new ArrayList<>();
     private final Instant t0 = Instant.parse("2026-11-22T00:00:00Z");
 
     /** A fresh, empty store. */
     protected abstract Store open() throws Exception;
+
+    /** Another store (its own connection pool) on the database the last {@link #open()} made, as a second replica. */
+    protected abstract Store openAnother() throws Exception;
+
+    private Store another() throws Exception {
+        Store s = openAnother();
+        others.add(s);
+        return s;
+    }
 
     @BeforeEach
     void setUp() throws Exception {
@@ -36,7 +49,27 @@ public abstract class StoreContract {
 
     @AfterEach
     void tearDown() {
+        for (Store s : others) s.close();
         store.close();
+    }
+
+    /** Runs {@code n} tasks on {@code threads} threads, task i getting store i % 2 of {@code stores}; waits for all. */
+    private static void race(int threads, int n, List<Store> stores, java.util.function.BiConsumer<Integer, Store> task) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int k = i;
+            done.add(pool.submit(() -> {
+                go.await();
+                task.accept(k, stores.get(k % stores.size()));
+                return null;
+            }));
+        }
+        go.countDown();
+        pool.shutdown();
+        assertTrue(pool.awaitTermination(60, TimeUnit.SECONDS));
+        for (var f : done) f.get();
     }
 
     private InboxRow row(String key, String eventId) {
@@ -342,5 +375,116 @@ public abstract class StoreContract {
         ApprovalCard read = store.approvalCard("oc_1", "INST-1").orElseThrow();
         assertNull(read.messageId());
         assertNull(read.tenantKey());
+    }
+
+    @Test
+    void a_lease_is_held_by_one_owner_until_it_runs_out() {
+        Duration ttl = Duration.ofMinutes(2);
+        assertTrue(store.tryLease("watch:t1", "a", t0, ttl));
+        assertFalse(store.tryLease("watch:t1", "b", t0.plusSeconds(60), ttl), "held by a");
+        assertTrue(store.tryLease("watch:t1", "a", t0.plusSeconds(60), ttl), "the holder extends it");
+        assertFalse(store.tryLease("watch:t1", "b", t0.plusSeconds(179), ttl), "extended to 3 min");
+        assertTrue(store.tryLease("watch:t2", "b", t0.plusSeconds(179), ttl), "leases are per name");
+        assertTrue(store.tryLease("watch:t1", "b", t0.plusSeconds(181), ttl), "a stopped renewing: b takes over");
+        assertFalse(store.tryLease("watch:t1", "a", t0.plusSeconds(182), ttl));
+    }
+
+    @Test
+    void the_grant_snapshot_is_replaced_and_its_tenant_watched() {
+        assertTrue(store.grantSnapshot("t1").isEmpty());
+        assertTrue(store.watchedTenants().isEmpty());
+        store.saveGrantSnapshot("t1", java.util.Map.of("im:message", true, "docx:document", false), t0);
+        assertEquals(java.util.Map.of("im:message", true, "docx:document", false), store.grantSnapshot("t1"));
+        store.saveGrantSnapshot("t1", java.util.Map.of("im:message", false), t0.plusSeconds(1));
+        assertEquals(java.util.Map.of("im:message", false), store.grantSnapshot("t1"));
+        store.saveApplyRequest(ApplyRequest.pending("t2", "oc_1", "om_1", "ou_a", "1.0.0", List.of("im:message"), t0));
+        assertEquals(Set.of("t1", "t2"), Set.copyOf(store.watchedTenants()));
+        assertEquals(1, store.applyRequestsOf("t2").size());
+    }
+
+    @Test
+    void replicas_store_one_event_delivered_to_both_at_once_once() throws Exception {
+        List<Store> two = List.of(store, another());
+        Set<Long> ids = ConcurrentHashMap.newKeySet();
+        // the same event to both, and the same message under new event ids
+        race(8, 64, two, (i, s) -> s.inboxInsert(row("msg:same", i % 4 == 0 ? "e-same" : "e-" + i), "r" + (i % 2), t0)
+                .ifPresent(r -> ids.add(r.id())));
+        assertEquals(1, ids.size());
+        assertEquals(1, store.inboxDepth());
+    }
+
+    @Test
+    void replicas_storing_batches_that_share_keys_in_opposite_orders_store_each_event_once() throws Exception {
+        List<Store> two = List.of(store, another());
+        for (int round = 0; round < 20; round++) {
+            List<InboxRow> forward = new ArrayList<>();
+            List<InboxRow> backward = new ArrayList<>();
+            for (int k = 0; k < 8; k++) {
+                String key = "msg:" + round + "-" + k;
+                forward.add(row(key, "e" + round + "-" + k));
+                // the same event, or the same message under a new event id, arriving at the other replica
+                backward.add(0, row(key, k % 2 == 0 ? "e" + round + "-" + k : "retry" + round + "-" + k));
+            }
+            List<List<Optional<InboxRow>>> got = java.util.Collections.synchronizedList(new ArrayList<>(List.of(List.of(), List.of())));
+            race(2, 2, two, (i, s) -> got.set(i, s.inboxInsertAll(i == 0 ? forward : backward, "r" + i, t0)));
+            for (int k = 0; k < 8; k++) {
+                Optional<InboxRow> a = got.get(0).get(k);
+                Optional<InboxRow> b = got.get(1).get(7 - k);
+                assertTrue(a.isPresent() != b.isPresent(), "msg " + round + "-" + k + " stored by exactly one replica");
+                assertEquals("msg:" + round + "-" + k, a.or(() -> b).orElseThrow().dedupKey(), "answers in the order asked");
+            }
+        }
+        assertEquals(160, store.inboxDepth());
+    }
+
+    @Test
+    void replicas_claiming_at_once_never_get_the_same_row() throws Exception {
+        Store other = another();
+        for (int i = 0; i < 120; i++) {
+            long id = store.inboxInsert(row("msg:" + i, "e" + i), "dead", t0).orElseThrow().id();
+            store.inboxRelease(id, "dead");
+        }
+        List<Long> got = java.util.Collections.synchronizedList(new ArrayList<>());
+        race(4, 4, List.of(store, other), (w, s) -> {
+            List<InboxRow> batch;
+            while (!(batch = s.inboxClaim("w" + w, t0, Duration.ofSeconds(30), 5)).isEmpty()) {
+                batch.forEach(r -> got.add(r.id()));
+            }
+        });
+        assertEquals(120, got.size());
+        assertEquals(120, Set.copyOf(got).size(), "no row claimed twice");
+    }
+
+    @Test
+    void replicas_take_over_the_unfinished_row_of_a_dead_one_after_its_lease() throws Exception {
+        Store other = another();
+        long id = store.inboxInsert(row("msg:1", "e1"), "dead", t0.plusSeconds(60)).orElseThrow().id();
+        assertTrue(other.inboxClaim("alive", t0.plusSeconds(59), Duration.ofSeconds(60), 10).isEmpty(), "lease still running");
+        List<InboxRow> got = other.inboxClaim("alive", t0.plusSeconds(61), Duration.ofSeconds(60), 10);
+        assertEquals(List.of(id), got.stream().map(InboxRow::id).toList());
+        assertEquals(2, got.get(0).attempts());
+        assertFalse(store.inboxFinish(id, "dead", InboxRow.DONE, null, t0.plusSeconds(62)), "the late original loses");
+        assertTrue(other.inboxFinish(id, "alive", InboxRow.DONE, null, t0.plusSeconds(62)));
+        assertEquals(InboxRow.DONE, store.inboxFind("msg:1").orElseThrow().status());
+    }
+
+    @Test
+    void replicas_racing_on_clicks_apply_starts_and_leases_have_one_winner_each_and_an_exact_ledger() throws Exception {
+        List<Store> two = List.of(store, another());
+        Set<Integer> clicks = ConcurrentHashMap.newKeySet();
+        Set<Integer> starts = ConcurrentHashMap.newKeySet();
+        Set<Integer> leases = ConcurrentHashMap.newKeySet();
+        store.tryStartApply("t1", t0, Duration.ofSeconds(10));
+        race(8, 60, two, (i, s) -> {
+            if (s.claimAction("om_x|ou_1|{action=apply}", t0).fresh()) clicks.add(i);
+            if (s.tryStartApply("t1", t0.plusSeconds(60), Duration.ofSeconds(10))) starts.add(i);
+            if (s.tryLease("watch:t1", "r" + i, t0, Duration.ofMinutes(2))) leases.add(i);
+            s.recordApplied("t1", "1.0.0", "ou_" + i, t0);
+        });
+        assertEquals(1, clicks.size());
+        assertEquals(1, starts.size());
+        assertEquals(1, leases.size());
+        assertEquals(60, store.quota("t1", "1.0.0").used());
+        assertEquals(60, two.get(1).quota("t1", "1.0.0").used());
     }
 }
