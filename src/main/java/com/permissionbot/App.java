@@ -87,11 +87,11 @@ public final class App implements AutoCloseable {
         GrantNotices notices = new GrantNotices(gateway, new GrantCards(cards), scopes, store, cfg.follow().horizon(), cfg.follow().opsChatId());
         notices.register(conversation);
         this.watcher = new GrantWatcher(gateway, store, clock, notices, cfg.follow().horizon(), owner);
-        this.worker = new InboxWorker(store, clock, cfg.inbox(), owner, Map.<String, EventHandler>of(
+        this.inbox = new Inbox(store, clock, cfg.inbox().lease(), cfg.inbox().retention(), owner);
+        this.worker = new InboxWorker(store, inbox, clock, cfg.inbox(), owner, Map.<String, EventHandler>of(
                 "im.message.receive_v1", row -> conversation.onMessage(EventParser.message(EventParser.tree(row.payload()))),
                 "im.chat.member.bot.added_v1", row -> conversation.onBotAdded(EventParser.botAdded(EventParser.tree(row.payload()))),
                 "approval_instance", row -> approvalEvents.onInstanceEvent(row.payload())));
-        this.inbox = new Inbox(store, clock, cfg.inbox().lease(), cfg.inbox().retention(), owner);
         var routes = new WebhookRoutes(cfg.feishu(), cfg.maxBodyBytes(), inbox, worker, actions, clock,
                 cfg.inbox().retention().minusHours(1));
         this.http = Javalin.create(c -> {
@@ -153,8 +153,8 @@ public final class App implements AutoCloseable {
     public void close() {
         http.stop();
         ticks.shutdownNow();
-        inbox.close();
         worker.close();
+        inbox.close();
         platformWork.shutdownNow();
         store.close();
     }

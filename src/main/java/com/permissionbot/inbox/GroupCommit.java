@@ -1,5 +1,6 @@
 package com.permissionbot.inbox;
 
+import com.permissionbot.store.InboxFinish;
 import com.permissionbot.store.InboxRow;
 import com.permissionbot.store.Store;
 
@@ -15,20 +16,24 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Group commit for the inbox: rows that arrive together are stored in one transaction by one writer thread, and
- * each request still waits until its own row is committed before it is acknowledged.
+ * Group commit for the inbox: new rows and finished rows that arrive together are written in one transaction each
+ * by one writer thread, and every caller still waits until its own write is committed (so an event is acknowledged
+ * only once it is stored).
  */
 final class GroupCommit implements AutoCloseable {
     static final int MAX_BATCH = 256;
 
-    /** A row waiting for the writer, and the answer its request waits for. */
-    private record Pending(InboxRow row, CompletableFuture<Optional<InboxRow>> done) {}
+    /** A row to store, and the answer its request waits for. */
+    private record Insert(InboxRow row, CompletableFuture<Optional<InboxRow>> done) {}
+
+    /** A handled row to mark finished, and the answer its worker waits for. */
+    private record Finish(InboxFinish row, CompletableFuture<Boolean> done) {}
 
     private final Store store;
     private final Clock clock;
     private final Duration lease;
     private final String owner;
-    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>(10_000);
+    private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>(10_000);
     private final Thread writer;
     private volatile boolean closed;
 
@@ -43,10 +48,18 @@ final class GroupCommit implements AutoCloseable {
 
     /** Stores the row (or finds it a duplicate) once its batch is committed; throws if the store cannot take it. */
     Optional<InboxRow> insert(InboxRow row) {
-        Pending p = new Pending(row, new CompletableFuture<>());
-        if (closed || !queue.offer(p)) throw new IllegalStateException("inbox is not accepting events");
+        return await(new Insert(row, new CompletableFuture<>()), Insert::done);
+    }
+
+    /** Marks a row finished once its batch is committed; false if another owner had taken it over. */
+    boolean finish(InboxFinish row) {
+        return await(new Finish(row, new CompletableFuture<>()), Finish::done);
+    }
+
+    private <T, R> R await(T op, java.util.function.Function<T, CompletableFuture<R>> done) {
+        if (closed || !queue.offer(op)) throw new IllegalStateException("inbox is not accepting writes");
         try {
-            return p.done().get(10, TimeUnit.SECONDS);
+            return done.apply(op).get(10, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         } catch (TimeoutException e) {
@@ -58,7 +71,9 @@ final class GroupCommit implements AutoCloseable {
     }
 
     private void run() {
-        List<Pending> batch = new ArrayList<>(MAX_BATCH);
+        List<Object> batch = new ArrayList<>(MAX_BATCH);
+        List<Insert> inserts = new ArrayList<>();
+        List<Finish> finishes = new ArrayList<>();
         while (!closed) {
             try {
                 batch.add(queue.take());
@@ -66,16 +81,40 @@ final class GroupCommit implements AutoCloseable {
                 break;
             }
             queue.drainTo(batch, MAX_BATCH - 1);
-            try {
-                List<Optional<InboxRow>> stored = store.inboxInsertAll(batch.stream().map(Pending::row).toList(), owner,
-                        clock.instant().plus(lease));
-                for (int i = 0; i < batch.size(); i++) batch.get(i).done().complete(stored.get(i));
-            } catch (RuntimeException e) {
-                for (Pending p : batch) p.done().completeExceptionally(e);
+            for (Object op : batch) {
+                if (op instanceof Insert i) inserts.add(i);
+                else finishes.add((Finish) op);
             }
+            if (!inserts.isEmpty()) storeInserts(inserts);
+            if (!finishes.isEmpty()) storeFinishes(finishes);
             batch.clear();
+            inserts.clear();
+            finishes.clear();
         }
-        for (Pending p : queue) p.done().completeExceptionally(new IllegalStateException("inbox closed"));
+        for (Object op : queue) {
+            var failed = new IllegalStateException("inbox closed");
+            if (op instanceof Insert i) i.done().completeExceptionally(failed);
+            else ((Finish) op).done().completeExceptionally(failed);
+        }
+    }
+
+    private void storeInserts(List<Insert> ops) {
+        try {
+            List<Optional<InboxRow>> stored = store.inboxInsertAll(ops.stream().map(Insert::row).toList(), owner,
+                    clock.instant().plus(lease));
+            for (int i = 0; i < ops.size(); i++) ops.get(i).done().complete(stored.get(i));
+        } catch (RuntimeException e) {
+            for (Insert op : ops) op.done().completeExceptionally(e);
+        }
+    }
+
+    private void storeFinishes(List<Finish> ops) {
+        try {
+            List<Boolean> ok = store.inboxFinishAll(ops.stream().map(Finish::row).toList());
+            for (int i = 0; i < ops.size(); i++) ops.get(i).done().complete(ok.get(i));
+        } catch (RuntimeException e) {
+            for (Finish op : ops) op.done().completeExceptionally(e);
+        }
     }
 
     @Override

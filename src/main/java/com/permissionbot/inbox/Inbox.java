@@ -2,6 +2,7 @@ package com.permissionbot.inbox;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.permissionbot.store.InboxFinish;
 import com.permissionbot.store.InboxRow;
 import com.permissionbot.store.Store;
 
@@ -42,6 +43,11 @@ public final class Inbox implements AutoCloseable {
 
     public String owner() {
         return owner;
+    }
+
+    /** Marks a handled row done or failed (batched with other writes); false if another owner had taken it over. */
+    public boolean finish(long id, String status, String error) {
+        return writer.finish(new InboxFinish(id, owner, status, error, clock.instant()));
     }
 
     @Override

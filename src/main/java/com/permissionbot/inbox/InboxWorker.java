@@ -36,6 +36,7 @@ public final class InboxWorker implements AutoCloseable {
             Duration.ofMinutes(2), Duration.ofMinutes(5), Duration.ofMinutes(10), Duration.ofMinutes(10));
 
     private final Store store;
+    private final Inbox inbox;
     private final Clock clock;
     private final BotConfig.Inbox cfg;
     private final String owner;
@@ -45,8 +46,9 @@ public final class InboxWorker implements AutoCloseable {
     private final Set<Long> inFlight = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    public InboxWorker(Store store, Clock clock, BotConfig.Inbox cfg, String owner, Map<String, EventHandler> handlers) {
+    public InboxWorker(Store store, Inbox inbox, Clock clock, BotConfig.Inbox cfg, String owner, Map<String, EventHandler> handlers) {
         this.store = store;
+        this.inbox = inbox;
         this.clock = clock;
         this.cfg = cfg;
         this.owner = owner;
@@ -108,7 +110,7 @@ public final class InboxWorker implements AutoCloseable {
             log.error("event {} ({}) failed: {}", row.eventId(), row.eventType(), error, e);
         }
         try {
-            if (!store.inboxFinish(row.id(), owner, status, error, clock.instant())) {
+            if (!inbox.finish(row.id(), status, error)) {
                 log.warn("event {}: row was taken over by another worker before it finished", row.eventId());
             }
         } catch (RuntimeException e) {

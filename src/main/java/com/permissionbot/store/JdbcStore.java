@@ -112,9 +112,36 @@ public final class JdbcStore implements Store {
 
     @Override
     public boolean inboxFinish(long id, String owner, String status, String error, Instant now) {
-        return update("UPDATE inbox SET status = ?, error = ?, finished_at = ?, lease_until = NULL"
-                        + " WHERE id = ? AND owner = ? AND status = 'working'",
-                status, error, now.toEpochMilli(), id, owner) == 1;
+        return inboxFinishAll(List.of(new InboxFinish(id, owner, status, error, now))).get(0);
+    }
+
+    @Override
+    public List<Boolean> inboxFinishAll(List<InboxFinish> rows) {
+        String sql = "UPDATE inbox SET status = ?, error = ?, finished_at = ?, lease_until = NULL"
+                + " WHERE id = ? AND owner = ? AND status = 'working'";
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                // in id order, so two replicas' batches never wait on each other in a cycle
+                List<InboxFinish> sorted = rows.stream().sorted(Comparator.comparingLong(InboxFinish::id)).toList();
+                for (InboxFinish f : sorted) {
+                    bind(ps, new Object[]{f.status(), f.error(), f.at().toEpochMilli(), f.id(), f.owner()});
+                    ps.addBatch();
+                }
+                int[] counts = ps.executeBatch();
+                c.commit();
+                java.util.Map<InboxFinish, Boolean> done = new java.util.IdentityHashMap<>();
+                for (int i = 0; i < sorted.size(); i++) done.put(sorted.get(i), counts[i] != 0);
+                return rows.stream().map(done::get).toList();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new StoreException("inbox finish", e);
+        }
     }
 
     @Override

@@ -27,6 +27,9 @@ public interface Store extends AutoCloseable {
     /** Extends the lease of rows this owner is still working on. */
     void inboxRenew(String owner, Collection<Long> ids, Instant until);
 
+    /** Marks several rows done or failed in one transaction; for each, false if another owner had taken it over. */
+    List<Boolean> inboxFinishAll(List<InboxFinish> rows);
+
     /** Marks a row done or failed; false if the row is no longer this owner's (another took it over). */
     boolean inboxFinish(long id, String owner, String status, String error, Instant now);
 
