@@ -13,8 +13,10 @@ final class Intake {
     int rejectStatus;
     String rejectReason;
     String eventId = "";
-    InboxRow accepted;
-    boolean duplicate;
+    /** The inbox write the answer waits for; completes with the stored row, or empty for a duplicate. */
+    java.util.concurrent.CompletableFuture<java.util.Optional<InboxRow>> stored;
+    String type = "";
+    String dedupKey = "";
     boolean storeFailed;
     String storeError;
     boolean handled;

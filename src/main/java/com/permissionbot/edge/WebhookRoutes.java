@@ -181,13 +181,16 @@ public final class WebhookRoutes {
             EventResp resp = dispatcher.handle(req);
             if (in.rejectStatus != 0) {
                 reject(ctx, in.rejectStatus, in.rejectReason, in.eventId);
+            } else if (resp.getStatusCode() == 200 && in.stored != null) {
+                // answered once the row is committed; meanwhile no request thread waits for the commit
+                Intake stored = in;
+                ctx.future(() -> stored.stored.handle((row, err) -> {
+                    acknowledge(ctx, stored, resp.getBody(), row, err, started);
+                    return null;
+                }));
             } else if (resp.getStatusCode() == 200) {
                 if (!in.handled) unhandled(req, resp);
                 ctx.status(200).contentType("application/json").result(resp.getBody());
-                if (in.accepted != null) {
-                    ACK.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-                    worker.submit(in.accepted);
-                }
             } else if (in.storeFailed) {
                 // not stored, so not acknowledged: the platform retries later
                 log.error("event {}: could not be stored ({}); answered 503 so the platform retries", in.eventId, in.storeError);
@@ -200,6 +203,25 @@ public final class WebhookRoutes {
         } finally {
             Intake.end();
         }
+    }
+
+    /** 200 once the event is stored (or known), 503 when the store could not take it (then the platform retries). */
+    private void acknowledge(Context ctx, Intake in, byte[] body, Optional<InboxRow> row, Throwable err, long started) {
+        if (err != null) {
+            Metrics.counter("bot.requests.rejected", "reason", "store_unavailable").increment();
+            log.error("event {}: could not be stored ({}); answered 503 so the platform retries", in.eventId, err.getMessage());
+            ctx.status(503).json(Map.of("msg", "temporarily unavailable"));
+            return;
+        }
+        Metrics.counter("bot.events.received", "type", in.type).increment();
+        if (row.isPresent()) {
+            ACK.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+            worker.submit(row.get());
+        } else {
+            Metrics.counter("bot.events.duplicates", "type", in.type).increment();
+            log.info("event {} ({}) is a duplicate of {}; acknowledged and dropped", in.eventId, in.type, in.dedupKey);
+        }
+        ctx.status(200).contentType("application/json").result(body);
     }
 
     /** The SDK answered 500 and none of our handlers ran to the end: say why in a 4xx. */
@@ -252,15 +274,9 @@ public final class WebhookRoutes {
             // a secret pasted into a message by mistake is not kept at rest either
             String stored = "im.message.receive_v1".equals(env.type())
                     && mayHoldSecret(json.path("event").path("message").path("content").asText("")) ? Secrets.mask(plain) : plain;
-            Optional<InboxRow> row = inbox.accept(env.dedupKey(), env.eventId(), env.type(), env.tenantKey(), stored);
-            Metrics.counter("bot.events.received", "type", env.type()).increment();
-            if (row.isPresent()) {
-                in.accepted = row.get();
-            } else {
-                in.duplicate = true;
-                Metrics.counter("bot.events.duplicates", "type", env.type()).increment();
-                log.info("event {} ({}) is a duplicate of {}; acknowledged and dropped", env.eventId(), env.type(), env.dedupKey());
-            }
+            in.type = env.type();
+            in.dedupKey = env.dedupKey();
+            in.stored = inbox.accept(env.dedupKey(), env.eventId(), env.type(), env.tenantKey(), stored);
         } catch (RuntimeException e) {
             in.storeFailed = true;
             in.storeError = e.getMessage();

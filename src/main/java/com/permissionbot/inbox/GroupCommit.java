@@ -46,9 +46,11 @@ final class GroupCommit implements AutoCloseable {
         writer.start();
     }
 
-    /** Stores the row (or finds it a duplicate) once its batch is committed; throws if the store cannot take it. */
-    Optional<InboxRow> insert(InboxRow row) {
-        return await(new Insert(row, new CompletableFuture<>()), Insert::done);
+    /** Completes with the stored row (or empty for a duplicate) once its batch is committed, or fails. */
+    CompletableFuture<Optional<InboxRow>> insert(InboxRow row) {
+        Insert op = new Insert(row, new CompletableFuture<>());
+        if (closed || !queue.offer(op)) return CompletableFuture.failedFuture(new IllegalStateException("inbox is not accepting writes"));
+        return op.done().orTimeout(10, TimeUnit.SECONDS);
     }
 
     /** Marks a row finished once its batch is committed; false if another owner had taken it over. */

@@ -9,6 +9,7 @@ import com.permissionbot.store.Store;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The durable, de-duplicating front of event handling: a row is stored before the platform gets its 200, and a
@@ -28,17 +29,19 @@ public final class Inbox implements AutoCloseable {
     }
 
     /**
-     * Stores an event leased to this process; empty when it is a duplicate. {@code dedupKey} is the message_id for
+     * Stores an event leased to this process, completing once it is committed; empty when it is a duplicate. {@code dedupKey} is the message_id for
      * messages and the event id otherwise; {@code eventId} (event_id or uuid) is unique on its own too.
      */
-    public Optional<InboxRow> accept(String dedupKey, String eventId, String type, String tenantKey, String payload) {
+    public CompletableFuture<Optional<InboxRow>> accept(String dedupKey, String eventId, String type, String tenantKey, String payload) {
         if (seen.getIfPresent(dedupKey) != null || (eventId != null && seen.getIfPresent("event:" + eventId) != null)) {
-            return Optional.empty();
+            return CompletableFuture.completedFuture(Optional.empty());
         }
-        Optional<InboxRow> stored = writer.insert(InboxRow.incoming(dedupKey, eventId, type, tenantKey, payload, clock.instant()));
-        seen.put(dedupKey, Boolean.TRUE);
-        if (eventId != null) seen.put("event:" + eventId, Boolean.TRUE);
-        return stored;
+        return writer.insert(InboxRow.incoming(dedupKey, eventId, type, tenantKey, payload, clock.instant()))
+                .thenApply(stored -> {
+                    seen.put(dedupKey, Boolean.TRUE);
+                    if (eventId != null) seen.put("event:" + eventId, Boolean.TRUE);
+                    return stored;
+                });
     }
 
     public String owner() {

@@ -114,7 +114,7 @@ public final class Benchmark {
         return new Load(throughput[0], latency, errors[0]);
     }
 
-    static final int CONNECTIONS = 16;
+    static final int CONNECTIONS = Integer.parseInt(System.getenv().getOrDefault("BENCH_CONNECTIONS", "16"));
 
     /** Runs wrk over the given distinct requests; returns requests per second and the count of non-2xx answers. */
     static double[] wrk(Server s, List<byte[]> bodies, int seconds, Path dir) throws Exception {
