@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -62,8 +63,7 @@ public final class JdbcStore implements Store {
     public List<Optional<InboxRow>> inboxInsertAll(List<InboxRow> rows, String owner, Instant leaseUntil) {
         String sql = "INSERT INTO inbox (dedup_key, event_id, event_type, tenant_key, payload, status, owner, lease_until,"
                 + " attempts, received_at) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING RETURNING " + ROW;
-        try (Connection c = ds.getConnection()) {
-            c.setAutoCommit(false);
+        return inTransaction("inbox insert", c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 // in key order: two replicas storing batches that share keys (the same event delivered to both) then
                 // wait on each other's keys in one order, never in a cycle (PostgreSQL would abort one as a deadlock)
@@ -80,17 +80,9 @@ public final class JdbcStore implements Store {
                         if (rs.next()) out.set(i, Optional.of(row(rs)));
                     }
                 }
-                c.commit();
                 return out;
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
             }
-        } catch (SQLException e) {
-            throw new StoreException("inbox insert", e);
-        }
+        });
     }
 
     @Override
@@ -119,8 +111,7 @@ public final class JdbcStore implements Store {
     public List<Boolean> inboxFinishAll(List<InboxFinish> rows) {
         String sql = "UPDATE inbox SET status = ?, error = ?, finished_at = ?, lease_until = NULL"
                 + " WHERE id = ? AND owner = ? AND status = 'working'";
-        try (Connection c = ds.getConnection()) {
-            c.setAutoCommit(false);
+        return inTransaction("inbox finish", c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 // in id order, so two replicas' batches never wait on each other in a cycle
                 List<InboxFinish> sorted = rows.stream().sorted(Comparator.comparingLong(InboxFinish::id)).toList();
@@ -129,19 +120,11 @@ public final class JdbcStore implements Store {
                     ps.addBatch();
                 }
                 int[] counts = ps.executeBatch();
-                c.commit();
-                java.util.Map<InboxFinish, Boolean> done = new java.util.IdentityHashMap<>();
+                Map<InboxFinish, Boolean> done = new IdentityHashMap<>();
                 for (int i = 0; i < sorted.size(); i++) done.put(sorted.get(i), counts[i] != 0);
                 return rows.stream().map(done::get).toList();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
             }
-        } catch (SQLException e) {
-            throw new StoreException("inbox finish", e);
-        }
+        });
     }
 
     @Override
@@ -284,8 +267,7 @@ public final class JdbcStore implements Store {
 
     @Override
     public void saveGrantSnapshot(String tenantKey, Map<String, Boolean> grants, Instant at) {
-        try (Connection c = ds.getConnection()) {
-            c.setAutoCommit(false);
+        inTransaction("save grant snapshot", c -> {
             // an upsert, not a plain insert after the delete: on PostgreSQL a second writer (a replica whose lease ran
             // out mid-check) does not see rows the first one inserted after its delete began, and would hit the key
             try (PreparedStatement del = c.prepareStatement("DELETE FROM grant_snapshot WHERE tenant_key = ?");
@@ -296,23 +278,13 @@ public final class JdbcStore implements Store {
                 del.setString(1, tenantKey);
                 del.executeUpdate();
                 for (var e : grants.entrySet()) {
-                    ins.setString(1, tenantKey);
-                    ins.setString(2, e.getKey());
-                    ins.setInt(3, e.getValue() ? 1 : 0);
-                    ins.setLong(4, at.toEpochMilli());
+                    bind(ins, new Object[]{tenantKey, e.getKey(), e.getValue() ? 1 : 0, at.toEpochMilli()});
                     ins.addBatch();
                 }
                 ins.executeBatch();
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
+                return null;
             }
-        } catch (SQLException e) {
-            throw new StoreException("save grant snapshot", e);
-        }
+        });
     }
 
     @Override
@@ -459,6 +431,31 @@ public final class JdbcStore implements Store {
     @FunctionalInterface
     private interface RowMapper<T> {
         T map(ResultSet rs) throws SQLException;
+    }
+
+    /** Work inside one transaction. */
+    @FunctionalInterface
+    private interface InTransaction<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /** Runs {@code work} in one transaction: committed if it returns, rolled back if it throws. */
+    private <T> T inTransaction(String what, InTransaction<T> work) {
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new StoreException(what, e);
+        }
     }
 
     private int update(String sql, Object... args) {
