@@ -65,6 +65,10 @@ public final class Conversation {
     }
 
     public void onBotAdded(BotAdded b) {
+        if (b.chatId().isEmpty()) {
+            log.warn("event {}: bot added to a group, but the event names no chat_id; no welcome card", b.eventId());
+            return;
+        }
         Card card = cards.render("welcome", Vars.of().text("chat_name", b.chatName()));
         PlatformResult<String> r = gateway.sendCard(b.chatId(), card, uuid("welcome", b.chatId() + b.eventId()));
         if (!r.ok()) log.warn("event {}: welcome card to {} failed: code {} log_id {}", b.eventId(), b.chatId(), r.code(), r.logId());
