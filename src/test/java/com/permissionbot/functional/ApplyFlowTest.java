@@ -1,18 +1,13 @@
 package com.permissionbot.functional;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.permissionbot.sandbox.PlatformEmulator;
 import com.permissionbot.sandbox.SentMessage;
 import com.permissionbot.support.BotHarness;
 import com.permissionbot.support.CardJson;
 import com.permissionbot.support.Events;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,27 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The apply flow through real HTTP: encrypted, signed messages and card callbacks, the bot's real SDK client, and
  * the platform emulator's apply rules on loopback.
  */
-class ApplyFlowTest {
-    static final String CHAT = "oc_p2p_alice";
-    @TempDir
-    Path dir;
-    PlatformEmulator platform;
-    BotHarness bot;
-
-    @BeforeEach
-    void start() {
-        platform = PlatformEmulator.start();
-        bot = BotHarness.start(dir, platform, "apply:\n  cooldown_seconds: 0\n");
-    }
-
-    @AfterEach
-    void stop() {
-        bot.close();
-        platform.close();
-    }
-
-    private static String name(JsonNode card) {
-        return card.path("header").path("title").path("i18n_content").path("en_us").asText();
+class ApplyFlowTest extends FunctionalTest {
+    @Override
+    String botConfig() {
+        return "apply:\n  cooldown_seconds: 0\n";
     }
 
     private static JsonNode cardOf(JsonNode answer) {
@@ -96,7 +74,7 @@ class ApplyFlowTest {
     void each_platform_outcome_has_its_card_with_code_and_log_id() {
         platform.tenant().setAppliesUsed(10);
         JsonNode exhausted = cardOf(bot.click(bot.say(CHAT, "missing permissions"), "ou_alice", "apply"));
-        assertEquals("No applications left for this version", name(exhausted));
+        assertEquals("No applications left for this version", title(exhausted));
         assertTrue(exhausted.toString().contains("212003"));
         assertTrue(bot.say(CHAT, "quota").content().toString().contains("10/10"));
 

@@ -3,18 +3,13 @@ package com.permissionbot.functional;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.permissionbot.sandbox.PlatformEmulator;
 import com.permissionbot.sandbox.SentMessage;
 import com.permissionbot.sandbox.TenantState;
 import com.permissionbot.store.AuditEntry;
 import com.permissionbot.store.InboxRow;
 import com.permissionbot.support.BotHarness;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -27,30 +22,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Approval subscriptions and approval_instance status cards through real HTTP: encrypted, signed 1.0 envelopes
  * pushed to {@code /webhook/event}, the bot's real SDK client, and the emulator's subscribe rules and IM APIs.
  */
-class ApprovalFlowTest {
-    static final String CHAT = "oc_p2p_alice";
+class ApprovalFlowTest extends FunctionalTest {
     static final String CODE = TenantState.SAMPLE_APPROVAL_CODE;
     static final String INSTANCE = "81D31358-93AF-92D6-7425-01A5D67C4E71";
     static final String SUBSCRIBE_API = "/open-apis/approval/v4/approvals/{approval_code}/subscribe";
     static final long T1 = 1_766_390_400_000L;
     private static final ObjectMapper JSON = new ObjectMapper();
-    @TempDir
-    Path dir;
-    PlatformEmulator platform;
-    BotHarness bot;
-
-    @BeforeEach
-    void start() {
-        platform = PlatformEmulator.start();
-        bot = BotHarness.start(dir, platform, "");
-    }
-
-    @AfterEach
-    void stop() {
-        bot.close();
-        platform.close();
-    }
-
     /** A plain approval_instance envelope (schema 1.0, protocol §2.3); {@code operateTime} a String or a Long. */
     static String event(String uuid, String code, String instance, String status, Object operateTime) {
         ObjectNode root = JSON.createObjectNode();
@@ -66,10 +43,6 @@ class ApprovalFlowTest {
 
     private void push(String plain) {
         assertEquals(200, bot.push("/webhook/event", plain).statusCode(), "the event is acknowledged");
-    }
-
-    private static String title(JsonNode card) {
-        return card.path("header").path("title").path("i18n_content").path("en_us").asText();
     }
 
     private List<SentMessage> cardsOf(String chatId, SentMessage.Kind kind) {

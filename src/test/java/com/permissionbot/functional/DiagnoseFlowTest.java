@@ -4,22 +4,17 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.permissionbot.sandbox.PlatformEmulator;
 import com.permissionbot.sandbox.SentMessage;
 import com.permissionbot.sandbox.TenantState;
 import com.permissionbot.support.BotHarness;
 import com.permissionbot.support.CardJson;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -32,27 +27,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Pasted errors through real HTTP: encrypted, signed messages, the bot's real SDK client reading the live grant
  * status from the platform emulator, and an Apply from the diagnosis card through the real card callback.
  */
-class DiagnoseFlowTest {
-    static final String CHAT = "oc_p2p_alice";
-    @TempDir
-    Path dir;
-    PlatformEmulator platform;
-    BotHarness bot;
-
-    @BeforeEach
-    void start() {
-        platform = PlatformEmulator.start();
-        bot = BotHarness.start(dir, platform, "apply:\n  cooldown_seconds: 0\n");
-    }
-
-    @AfterEach
-    void stop() {
-        bot.close();
-        platform.close();
-    }
-
-    private static String title(JsonNode card) {
-        return card.path("header").path("title").path("i18n_content").path("en_us").asText();
+class DiagnoseFlowTest extends FunctionalTest {
+    @Override
+    String botConfig() {
+        return "apply:\n  cooldown_seconds: 0\n";
     }
 
     /** What the emulator answers a user's own code that calls an approval API without the scope: the real 99991672 body. */

@@ -1,14 +1,9 @@
 package com.permissionbot.functional;
 
-import com.permissionbot.sandbox.PlatformEmulator;
 import com.permissionbot.sandbox.SentMessage;
 import com.permissionbot.support.BotHarness;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -16,23 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Through real HTTP: after an apply the bot watches the grant status and tells the requester, and catches revocations. */
-class GrantFollowUpTest {
-    static final String CHAT = "oc_p2p_alice";
-    @TempDir
-    Path dir;
-    PlatformEmulator platform;
-    BotHarness bot;
-
-    @BeforeEach
-    void start() {
-        platform = PlatformEmulator.start();
-        bot = BotHarness.start(dir, platform, "follow:\n  tick_seconds: 1\n  ops_chat_id: oc_ops\n");
-    }
-
-    @AfterEach
-    void stop() {
-        bot.close();
-        platform.close();
+class GrantFollowUpTest extends FunctionalTest {
+    @Override
+    String botConfig() {
+        return "follow:\n  tick_seconds: 1\n  ops_chat_id: oc_ops\n";
     }
 
     private static boolean revocation(SentMessage s) {
