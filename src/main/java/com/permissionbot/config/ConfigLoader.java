@@ -184,7 +184,7 @@ public final class ConfigLoader {
             }
 
             var inbox = new BotConfig.Inbox(
-                    integer("inbox.workers", 4, 1, 64),
+                    integer("inbox.workers", 16, 1, 64),
                     Duration.ofSeconds(integer("inbox.lease_seconds", 60, 5, 3600)),
                     Duration.ofHours(integer("inbox.retention_hours", 24, 12, 24 * 30)),
                     Duration.ofMillis(integer("inbox.poll_ms", 2000, 50, 60_000)));

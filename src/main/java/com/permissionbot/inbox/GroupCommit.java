@@ -10,15 +10,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Group commit for the inbox: new rows and finished rows that arrive together are written in one transaction each
  * by one writer thread, and every caller still waits until its own write is committed (so an event is acknowledged
- * only once it is stored).
+ * only once it is stored). The waiting requests are answered on other threads, so the writer goes straight back to
+ * the database.
  */
 final class GroupCommit implements AutoCloseable {
     static final int MAX_BATCH = 256;
@@ -35,6 +37,8 @@ final class GroupCommit implements AutoCloseable {
     private final String owner;
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>(10_000);
     private final Thread writer;
+    /** Completes a committed batch's futures, which writes the HTTP answers waiting on them. */
+    private final ExecutorService answers = Executors.newFixedThreadPool(2, InboxWorker.named("inbox-ack"));
     private volatile boolean closed;
 
     GroupCommit(Store store, Clock clock, Duration lease, String owner) {
@@ -53,23 +57,11 @@ final class GroupCommit implements AutoCloseable {
         return op.done().orTimeout(10, TimeUnit.SECONDS);
     }
 
-    /** Marks a row finished once its batch is committed; false if another owner had taken it over. */
-    boolean finish(InboxFinish row) {
-        return await(new Finish(row, new CompletableFuture<>()), Finish::done);
-    }
-
-    private <T, R> R await(T op, java.util.function.Function<T, CompletableFuture<R>> done) {
-        if (closed || !queue.offer(op)) throw new IllegalStateException("inbox is not accepting writes");
-        try {
-            return done.apply(op).get(10, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("inbox write timed out");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted");
-        }
+    /** Completes once the row is marked finished (its batch committed): false if another owner had taken it over. */
+    CompletableFuture<Boolean> finish(InboxFinish row) {
+        Finish op = new Finish(row, new CompletableFuture<>());
+        if (closed || !queue.offer(op)) return CompletableFuture.failedFuture(new IllegalStateException("inbox is not accepting writes"));
+        return op.done().orTimeout(10, TimeUnit.SECONDS);
     }
 
     private void run() {
@@ -104,9 +96,21 @@ final class GroupCommit implements AutoCloseable {
         try {
             List<Optional<InboxRow>> stored = store.inboxInsertAll(ops.stream().map(Insert::row).toList(), owner,
                     clock.instant().plus(lease));
-            for (int i = 0; i < ops.size(); i++) ops.get(i).done().complete(stored.get(i));
+            List<Insert> batch = List.copyOf(ops);
+            answer(() -> {
+                for (int i = 0; i < batch.size(); i++) batch.get(i).done().complete(stored.get(i));
+            });
         } catch (RuntimeException e) {
-            for (Insert op : ops) op.done().completeExceptionally(e);
+            List<Insert> batch = List.copyOf(ops);
+            answer(() -> batch.forEach(op -> op.done().completeExceptionally(e)));
+        }
+    }
+
+    private void answer(Runnable batch) {
+        try {
+            answers.execute(batch);
+        } catch (RejectedExecutionException closing) {
+            batch.run();
         }
     }
 
@@ -123,5 +127,6 @@ final class GroupCommit implements AutoCloseable {
     public void close() {
         closed = true;
         writer.interrupt();
+        answers.shutdown();
     }
 }

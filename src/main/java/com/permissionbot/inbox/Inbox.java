@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
  * key seen before (in the Caffeine cache, else by the store's unique keys) is dropped.
  */
 public final class Inbox implements AutoCloseable {
+    static final int RECENT_KEYS = 20_000;
     private final Clock clock;
     private final String owner;
     private final Cache<String, Boolean> seen;
@@ -24,7 +25,8 @@ public final class Inbox implements AutoCloseable {
     public Inbox(Store store, Clock clock, Duration lease, Duration retention, String owner) {
         this.clock = clock;
         this.owner = owner;
-        this.seen = Caffeine.newBuilder().maximumSize(200_000).expireAfterWrite(retention).build();
+        // a fast path for the platform's quick re-deliveries; the store's unique keys are the real de-duplication
+        this.seen = Caffeine.newBuilder().maximumSize(RECENT_KEYS).expireAfterWrite(retention).build();
         this.writer = new GroupCommit(store, clock, lease, owner);
     }
 
@@ -33,13 +35,12 @@ public final class Inbox implements AutoCloseable {
      * messages and the event id otherwise; {@code eventId} (event_id or uuid) is unique on its own too.
      */
     public CompletableFuture<Optional<InboxRow>> accept(String dedupKey, String eventId, String type, String tenantKey, String payload) {
-        if (seen.getIfPresent(dedupKey) != null || (eventId != null && seen.getIfPresent("event:" + eventId) != null)) {
+        if (seen.getIfPresent(dedupKey) != null) {
             return CompletableFuture.completedFuture(Optional.empty());
         }
         return writer.insert(InboxRow.incoming(dedupKey, eventId, type, tenantKey, payload, clock.instant()))
                 .thenApply(stored -> {
                     seen.put(dedupKey, Boolean.TRUE);
-                    if (eventId != null) seen.put("event:" + eventId, Boolean.TRUE);
                     return stored;
                 });
     }
@@ -48,8 +49,11 @@ public final class Inbox implements AutoCloseable {
         return owner;
     }
 
-    /** Marks a handled row done or failed (batched with other writes); false if another owner had taken it over. */
-    public boolean finish(long id, String status, String error) {
+    /**
+     * Marks a handled row done or failed, batched with other writes; completes with false if another owner had taken
+     * it over meanwhile.
+     */
+    public CompletableFuture<Boolean> finish(long id, String status, String error) {
         return writer.finish(new InboxFinish(id, owner, status, error, clock.instant()));
     }
 

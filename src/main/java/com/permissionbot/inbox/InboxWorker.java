@@ -44,6 +44,8 @@ public final class InboxWorker implements AutoCloseable {
     private final ThreadPoolExecutor pool;
     private final ScheduledExecutorService timer;
     private final Set<Long> inFlight = ConcurrentHashMap.newKeySet();
+    /** Handled rows whose finish is not committed yet. */
+    private final Set<Long> finishing = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     public InboxWorker(Store store, Inbox inbox, Clock clock, BotConfig.Inbox cfg, String owner, Map<String, EventHandler> handlers) {
@@ -109,15 +111,17 @@ public final class InboxWorker implements AutoCloseable {
             error = e.getClass().getSimpleName() + ": " + e.getMessage();
             log.error("event {} ({}) failed: {}", row.eventId(), row.eventType(), error, e);
         }
-        try {
-            if (!inbox.finish(row.id(), status, error)) {
+        // the worker moves on; the row stays in flight (its lease renewed) until the finish is committed
+        finishing.add(row.id());
+        inbox.finish(row.id(), status, error).whenComplete((finished, err) -> {
+            if (err != null) {
+                log.error("event {}: could not mark the row finished ({}); its lease expiry brings it back", row.eventId(), err.toString());
+            } else if (!finished) {
                 log.warn("event {}: row was taken over by another worker before it finished", row.eventId());
             }
-        } catch (RuntimeException e) {
-            log.error("event {}: could not mark the row finished: {}", row.eventId(), e.toString());
-        } finally {
             inFlight.remove(row.id());
-        }
+            finishing.remove(row.id());
+        });
     }
 
     /** Puts the row back with the back-off for its attempt (or the handler's wait, if longer). */
@@ -184,7 +188,19 @@ public final class InboxWorker implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         for (Runnable r : pool.shutdownNow()) log.debug("dropped queued task {}", r);
-        for (Long id : List.copyOf(inFlight)) store.inboxRelease(id, owner);
+        // handled rows are not released (that would handle them twice): wait for their finishes to commit
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!finishing.isEmpty() && System.nanoTime() < until) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        for (Long id : List.copyOf(inFlight)) {
+            if (!finishing.contains(id)) store.inboxRelease(id, owner);
+        }
     }
 
     /** Daemon threads named prefix-1, prefix-2, … */

@@ -76,6 +76,8 @@ public final class Database {
             c.addDataSourceProperty("synchronous", "NORMAL");
             c.addDataSourceProperty("busy_timeout", "10000");
             c.addDataSourceProperty("foreign_keys", "true");
+            // the Checkpointer copies the log in the background; the writer only does it if that falls far behind
+            c.setConnectionInitSql("PRAGMA wal_autocheckpoint = " + Checkpointer.WRITER_CHECKPOINT_PAGES);
         }
         c.setConnectionTimeout(10_000);
         return new HikariDataSource(c);

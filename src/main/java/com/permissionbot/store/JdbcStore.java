@@ -35,10 +35,12 @@ public final class JdbcStore implements Store {
 
     private final HikariDataSource ds;
     private final boolean postgres;
+    private final Checkpointer checkpointer;
 
-    private JdbcStore(HikariDataSource ds, boolean postgres) {
+    private JdbcStore(HikariDataSource ds, boolean postgres, Checkpointer checkpointer) {
         this.ds = ds;
         this.postgres = postgres;
+        this.checkpointer = checkpointer;
     }
 
     /** Opens the database named by a {@code DATABASE_URL} value and brings its schema up to date. */
@@ -51,7 +53,7 @@ public final class JdbcStore implements Store {
             ds.close();
             throw new StoreException("cannot migrate " + t, e);
         }
-        return new JdbcStore(ds, t.postgres());
+        return new JdbcStore(ds, t.postgres(), t.postgres() ? null : Checkpointer.start(t.jdbcUrl()));
     }
 
     @Override
@@ -367,6 +369,7 @@ public final class JdbcStore implements Store {
 
     @Override
     public void close() {
+        if (checkpointer != null) checkpointer.close();
         ds.close();
     }
 

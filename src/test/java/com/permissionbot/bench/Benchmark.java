@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  * Needs {@code wrk} (Debian package {@code wrk}) for the throughput runs.
  *
  * <pre>mvn -B -q -DskipTests package test-compile
- * java -cp target/test-classes:target/permission-bot.jar com.permissionbot.bench.Benchmark [seconds]</pre>
+ * java -cp target/test-classes:target/permission-bot.jar com.permissionbot.bench.Benchmark [seconds [bot]]</pre>
  */
 public final class Benchmark {
     static final int RATE = 500;
@@ -45,6 +45,21 @@ public final class Benchmark {
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         Path dir = Files.createTempDirectory("bench");
+        if (args.length > 1 && args[1].equals("bot")) {
+            // only (a), e.g. while profiling the bot with BENCH_BOT_OPTS
+            try (PlatformEmulator platform = PlatformEmulator.start()) {
+                Server bot = Server.bot(platform, dir);
+                Load a = load(bot, platform, seconds, "a", dir);
+                System.out.printf("(a) %.0f req/s, %.0f µs CPU per request, backlog worked off in %d ms; at %d/s %s; RSS %d MB;"
+                        + " %d non-200; logs in %s%n", a.throughput, a.cpuUsPerRequest, a.backlogMs, RATE, a.latency,
+                        bot.rssKb() / 1024, a.errors, dir);
+                String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(bot.url("/metrics"))).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+                metrics.lines().filter(l -> l.startsWith("bot_ack")).forEach(System.out::println);
+                bot.stop();
+            }
+            return;
+        }
         List<String[]> rows = new ArrayList<>();
         try (PlatformEmulator platform = PlatformEmulator.start()) {
             Server bare = Server.reference("bare", dir);
@@ -61,11 +76,12 @@ public final class Benchmark {
             long rssAfter = bot.rssKb();
             bot.stop();
 
-            rows.add(new String[]{"(a) bot `/webhook/event`: throughput", String.format("%.0f req/s", a.throughput)});
+            rows.add(new String[]{"(a) bot `/webhook/event`: throughput (server CPU per request)", String.format("%.0f req/s (%.0f µs)", a.throughput, a.cpuUsPerRequest)});
+            rows.add(new String[]{"(a) bot: time to work off the acknowledged backlog after the load", a.backlogMs + " ms"});
             rows.add(new String[]{"(a) bot ack latency at " + RATE + "/s: p50 / p99 / max", a.latency.toString()});
-            rows.add(new String[]{"(b) bare Javalin route (ceiling): throughput", String.format("%.0f req/s", b.throughput)});
+            rows.add(new String[]{"(b) bare Javalin route (ceiling): throughput (server CPU per request)", String.format("%.0f req/s (%.0f µs)", b.throughput, b.cpuUsPerRequest)});
             rows.add(new String[]{"(b) bare route latency at " + RATE + "/s: p50 / p99 / max", b.latency.toString()});
-            rows.add(new String[]{"(c) SDK EventDispatcher route: throughput", String.format("%.0f req/s", c.throughput)});
+            rows.add(new String[]{"(c) SDK EventDispatcher route: throughput (server CPU per request)", String.format("%.0f req/s (%.0f µs)", c.throughput, c.cpuUsPerRequest)});
             rows.add(new String[]{"(c) SDK route latency at " + RATE + "/s: p50 / p99 / max", c.latency.toString()});
             rows.add(new String[]{"ratio a/b (target ≥ 0.6)", String.format("%.2f", a.throughput / b.throughput)});
             rows.add(new String[]{"ratio a/c (target ≥ 0.9)", String.format("%.2f", a.throughput / c.throughput)});
@@ -99,7 +115,7 @@ public final class Benchmark {
     }
 
     /** Closed-loop throughput and open-loop latency of one server. */
-    record Load(double throughput, Latency latency, int errors) {}
+    record Load(double throughput, Latency latency, int errors, double cpuUsPerRequest, long backlogMs) {}
 
     /**
      * Warm-up, then throughput with wrk ({@link #CONNECTIONS} connections, 2 threads, every request a new signed
@@ -107,11 +123,17 @@ public final class Benchmark {
      */
     static Load load(Server s, PlatformEmulator platform, int seconds, String tag, Path dir) throws Exception {
         int[] errors = new int[1];
-        wrk(s, events(platform, 20_000, tag + "w"), seconds, dir);
-        double[] throughput = wrk(s, events(platform, 12_000 * seconds, tag + "t"), seconds, dir);
+        // warm-up as long as the run: the bot has more code for the JIT to compile than the reference servers
+        wrk(s, events(platform, 12_000 * seconds, tag + "w"), seconds, dir);
+        List<byte[]> bodies = events(platform, 12_000 * seconds, tag + "t");
+        long cpu = s.cpuMs();
+        double[] throughput = wrk(s, bodies, seconds, dir);
+        double cpuUs = (s.cpuMs() - cpu) * 1000.0 / (throughput[0] * seconds);
         errors[0] = (int) throughput[1];
+        // the latency run starts on an idle server: the bot first works off what it acknowledged during the load
+        long backlogMs = s.awaitIdle();
         Latency latency = openLoop(s, events(platform, RATE * seconds, tag + "l"), RATE, errors);
-        return new Load(throughput[0], latency, errors[0]);
+        return new Load(throughput[0], latency, errors[0], cpuUs, backlogMs);
     }
 
     static final int CONNECTIONS = Integer.parseInt(System.getenv().getOrDefault("BENCH_CONNECTIONS", "16"));
@@ -329,6 +351,25 @@ public final class Benchmark {
 
         String url(String path) {
             return "http://127.0.0.1:" + port + path;
+        }
+
+        /** Waits until {@code /healthz} shows an empty inbox (the reference servers have none); returns the wait. */
+        long awaitIdle() throws Exception {
+            long t0 = System.nanoTime();
+            HttpRequest health = HttpRequest.newBuilder(URI.create(url("/healthz"))).build();
+            while (HTTP.send(health, HttpResponse.BodyHandlers.ofString()).body().matches(".*\"inbox_depth\":[1-9].*")) {
+                Thread.sleep(100);
+            }
+            long waited = (System.nanoTime() - t0) / 1_000_000;
+            Thread.sleep(2000);
+            return waited;
+        }
+
+        /** User and system CPU time of the process so far (from /proc, in clock ticks of 10 ms). */
+        long cpuMs() throws IOException {
+            String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
         }
 
         long rssKb() throws IOException {
