@@ -97,6 +97,8 @@ public final class App implements AutoCloseable {
         this.http = Javalin.create(c -> {
             c.showJavalinBanner = false;
             c.http.maxRequestSize = cfg.maxBodyBytes();
+            // Javalin copies every answer through a buffer of this size (32 KB unless set); ours are mostly tiny
+            c.http.responseBufferSize = 8192;
             c.useVirtualThreads = false;
         });
         routes.register(http);

@@ -399,7 +399,8 @@ public final class WebhookRoutes {
         }
         byte[] body;
         try (var in = ctx.req().getInputStream()) {
-            body = in.readNBytes((int) maxBody + 1);
+            // sized by the declared length when there is one, so a small body is read into a small buffer
+            body = in.readNBytes((int) (declared >= 0 ? declared + 1 : maxBody + 1));
         } catch (java.io.IOException e) {
             reject(ctx, 400, "body could not be read", "");
             return null;

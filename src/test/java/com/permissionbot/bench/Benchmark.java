@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The operators' benchmark (issue 9), on loopback with encrypted, signed requests after a warm-up. Each server runs
- * as its own process with {@code -Xmx256m}: (a) the bot's {@code /webhook/event}, (b) a bare Javalin route that
+ * as its own process with the Procfile's JVM options ({@link #JVM}): (a) the bot's {@code /webhook/event}, (b) a bare Javalin route that
  * reads the body and answers 200, (c) the SDK's EventDispatcher behind a bare route; then, against the bot,
  * (d) the card-callback round trip, (e) message to reply card through the emulator, (f) start-up to healthy and
  * resident memory under load. Prints a Markdown table.
@@ -125,14 +125,17 @@ public final class Benchmark {
         int[] errors = new int[1];
         // warm-up as long as the run: the bot has more code for the JIT to compile than the reference servers
         wrk(s, events(platform, 12_000 * seconds, tag + "w"), seconds, dir);
-        List<byte[]> bodies = events(platform, 12_000 * seconds, tag + "t");
         long cpu = s.cpuMs();
-        double[] throughput = wrk(s, bodies, seconds, dir);
+        double[] throughput = wrk(s, events(platform, 12_000 * seconds, tag + "t"), seconds, dir);
         double cpuUs = (s.cpuMs() - cpu) * 1000.0 / (throughput[0] * seconds);
         errors[0] = (int) throughput[1];
         // the latency run starts on an idle server: the bot first works off what it acknowledged during the load
         long backlogMs = s.awaitIdle();
-        Latency latency = openLoop(s, events(platform, RATE * seconds, tag + "l"), RATE, errors);
+        // this client warms up too (its HTTP code is compiled and its connections opened on the first requests)
+        openLoop(s, events(platform, RATE * 5, tag + "lw"), RATE, new int[1]);
+        List<byte[]> bodies = events(platform, RATE * seconds, tag + "l");
+        System.gc(); // so a collection of this client's own heap does not land in the latency run
+        Latency latency = openLoop(s, bodies, RATE, errors);
         return new Load(throughput[0], latency, errors[0], cpuUs, backlogMs);
     }
 
@@ -231,6 +234,10 @@ public final class Benchmark {
         }
         for (Future<?> f : fs) f.get();
         pool.shutdown();
+        if (System.getenv("BENCH_TRACE") != null) {
+            // request number (at RATE per second) and latency of the slow ones, to see whether they come in bursts
+            for (int i = 0; i < ms.length; i++) if (ms[i] > 10) System.out.printf("slow %d %.1f%n", i, ms[i]);
+        }
         Arrays.sort(ms);
         return new Latency(ms);
     }
@@ -295,6 +302,9 @@ public final class Benchmark {
         throw new IllegalStateException("no reply to " + parent);
     }
 
+    /** Every server runs with the JVM options the Procfile gives the bot. */
+    static final List<String> JVM = List.of("-Xmx256m", "-XX:+UseSerialGC");
+
     /** A server process under test. */
     static final class Server {
         final Process process;
@@ -308,8 +318,11 @@ public final class Benchmark {
 
         static Server reference(String kind, Path dir) throws Exception {
             int port = freePort();
-            ProcessBuilder pb = new ProcessBuilder(java(), "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                    BareServers.class.getName(), kind, String.valueOf(port), BotHarness.TOKEN, BotHarness.KEY)
+            List<String> cmd = new ArrayList<>(List.of(java()));
+            cmd.addAll(JVM);
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BareServers.class.getName(), kind,
+                    String.valueOf(port), BotHarness.TOKEN, BotHarness.KEY));
+            ProcessBuilder pb = new ProcessBuilder(cmd)
                     .redirectErrorStream(true).redirectOutput(dir.resolve(kind + ".log").toFile());
             return started(pb, port);
         }
@@ -317,7 +330,8 @@ public final class Benchmark {
         static Server bot(PlatformEmulator platform, Path dir) throws Exception {
             int port = freePort();
             var c = platform.config();
-            List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx256m"));
+            List<String> cmd = new ArrayList<>(List.of(java()));
+            cmd.addAll(JVM);
             String extra = System.getenv("BENCH_BOT_OPTS");
             if (extra != null && !extra.isBlank()) cmd.addAll(List.of(extra.trim().split("\\s+")));
             cmd.addAll(List.of("-jar", Path.of("target/permission-bot.jar").toAbsolutePath().toString()));
