@@ -199,7 +199,9 @@ public final class InboxWorker implements AutoCloseable {
             }
         }
         for (Long id : List.copyOf(inFlight)) {
-            if (!finishing.contains(id)) store.inboxRelease(id, owner);
+            if (finishing.contains(id)) continue;
+            store.inboxRelease(id, owner);
+            inFlight.remove(id);
         }
     }
 
