@@ -93,15 +93,14 @@ final class GroupCommit implements AutoCloseable {
     }
 
     private void storeInserts(List<Insert> ops) {
+        List<Insert> batch = List.copyOf(ops);
         try {
-            List<Optional<InboxRow>> stored = store.inboxInsertAll(ops.stream().map(Insert::row).toList(), owner,
+            List<Optional<InboxRow>> stored = store.inboxInsertAll(batch.stream().map(Insert::row).toList(), owner,
                     clock.instant().plus(lease));
-            List<Insert> batch = List.copyOf(ops);
             answer(() -> {
                 for (int i = 0; i < batch.size(); i++) batch.get(i).done().complete(stored.get(i));
             });
         } catch (RuntimeException e) {
-            List<Insert> batch = List.copyOf(ops);
             answer(() -> batch.forEach(op -> op.done().completeExceptionally(e)));
         }
     }

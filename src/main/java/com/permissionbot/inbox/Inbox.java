@@ -16,7 +16,7 @@ import java.util.concurrent.CompletableFuture;
  * key seen before (in the Caffeine cache, else by the store's unique keys) is dropped.
  */
 public final class Inbox implements AutoCloseable {
-    static final int RECENT_KEYS = 20_000;
+    private static final int RECENT_KEYS = 20_000;
     private final Clock clock;
     private final String owner;
     private final Cache<String, Boolean> seen;

@@ -10,7 +10,7 @@ import java.sql.Statement;
 
 /**
  * Copies SQLite's write-ahead log into the database file on its own thread and connection, so the writer's commits
- * do not stop for the copy and its fsync (which set the ack latency's tail when the writer did it itself).
+ * do not stop for the copy and its fsync (about half the cost of an inbox insert when the writer did it itself).
  * https://www.sqlite.org/wal.html#automatic_checkpoint
  */
 final class Checkpointer implements AutoCloseable {
