@@ -37,6 +37,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>mvn -B -q -DskipTests package test-compile
  * java -cp target/test-classes:target/permission-bot.jar com.permissionbot.bench.Benchmark [seconds [bot]]</pre>
+ *
+ * With {@code BENCH_DATABASE_URL} (any {@code DATABASE_URL} the bot accepts, e.g. an empty PostgreSQL database) the
+ * bot stores there instead of a fresh SQLite file.
  */
 public final class Benchmark {
     static final int RATE = 500;
@@ -340,7 +343,7 @@ public final class Benchmark {
             pb.environment().putAll(Map.of("FEISHU_APP_ID", c.appId(), "FEISHU_APP_SECRET", c.appSecret(),
                     "FEISHU_VERIFICATION_TOKEN", BotHarness.TOKEN, "FEISHU_ENCRYPT_KEY", BotHarness.KEY,
                     "FEISHU_BASE_URL", platform.baseUrl(), "PORT", String.valueOf(port),
-                    "DATABASE_URL", "jdbc:sqlite:" + dir.resolve("bot.db"), "LOG_LEVEL", "WARN"));
+                    "DATABASE_URL", databaseUrl(dir), "LOG_LEVEL", "WARN"));
             return started(pb, port);
         }
 
@@ -397,6 +400,12 @@ public final class Benchmark {
             process.destroy();
             process.waitFor(10, TimeUnit.SECONDS);
         }
+    }
+
+    /** SQLite in the run's folder, or the database named by {@code BENCH_DATABASE_URL} (e.g. a PostgreSQL). */
+    static String databaseUrl(Path dir) {
+        String url = System.getenv("BENCH_DATABASE_URL");
+        return url == null || url.isBlank() ? "jdbc:sqlite:" + dir.resolve("bot.db") : url;
     }
 
     static String java() {
