@@ -160,6 +160,7 @@ public final class Benchmark {
                 s.url("/webhook/event"), "--", requests.toString()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor();
+        Files.delete(requests); // hundreds of MB for a long run
         double rps = Double.parseDouble(out.replaceAll("(?s).*Requests/sec:\\s*([0-9.]+).*", "$1"));
         double bad = out.contains("Non-2xx") ? Double.parseDouble(out.replaceAll("(?s).*Non-2xx or 3xx responses:\\s*([0-9]+).*", "$1")) : 0;
         return new double[]{rps, bad};
@@ -312,11 +313,13 @@ public final class Benchmark {
     static final class Server {
         final Process process;
         final int port;
+        final Path dir;
         long startupMs;
 
-        private Server(Process process, int port) {
+        private Server(Process process, int port, Path dir) {
             this.process = process;
             this.port = port;
+            this.dir = dir;
         }
 
         static Server reference(String kind, Path dir) throws Exception {
@@ -327,7 +330,7 @@ public final class Benchmark {
                     String.valueOf(port), BotHarness.TOKEN, BotHarness.KEY));
             ProcessBuilder pb = new ProcessBuilder(cmd)
                     .redirectErrorStream(true).redirectOutput(dir.resolve(kind + ".log").toFile());
-            return started(pb, port);
+            return started(pb, port, dir);
         }
 
         static Server bot(PlatformEmulator platform, Path dir) throws Exception {
@@ -344,12 +347,12 @@ public final class Benchmark {
                     "FEISHU_VERIFICATION_TOKEN", BotHarness.TOKEN, "FEISHU_ENCRYPT_KEY", BotHarness.KEY,
                     "FEISHU_BASE_URL", platform.baseUrl(), "PORT", String.valueOf(port),
                     "DATABASE_URL", databaseUrl(dir), "LOG_LEVEL", "WARN"));
-            return started(pb, port);
+            return started(pb, port, dir);
         }
 
-        private static Server started(ProcessBuilder pb, int port) throws Exception {
+        private static Server started(ProcessBuilder pb, int port, Path dir) throws Exception {
             long t0 = System.nanoTime();
-            Server s = new Server(pb.start(), port);
+            Server s = new Server(pb.start(), port, dir);
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (System.nanoTime() < end) {
                 try {
@@ -396,9 +399,13 @@ public final class Benchmark {
             return -1;
         }
 
-        void stop() throws InterruptedException {
+        /** Stops the process and deletes its database files (the logs stay). */
+        void stop() throws Exception {
             process.destroy();
             process.waitFor(10, TimeUnit.SECONDS);
+            try (var files = Files.list(dir)) {
+                for (Path f : files.filter(f -> f.getFileName().toString().startsWith("bot.db")).toList()) Files.delete(f);
+            }
         }
     }
 
