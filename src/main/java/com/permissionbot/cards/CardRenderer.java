@@ -30,7 +30,7 @@ public final class CardRenderer {
     public static final List<String> TEMPLATES = List.of("help", "welcome", "error", "working",
             "missing", "all_granted", "status", "quota", "list_failed",
             "apply_success", "apply_only_super_scopes", "apply_nothing_to_apply", "apply_quota_exhausted",
-            "apply_duplicate", "apply_not_installed", "apply_rate_limited", "apply_uncertain",
+            "apply_duplicate", "apply_not_installed", "apply_rate_limited", "apply_uncertain", "apply_not_sent",
             "apply_not_allowed", "apply_cooldown", "apply_failed",
             "diagnose_feishu_scope", "diagnose_feishu_user", "diagnose_feishu_token", "diagnose_dingtalk", "diagnose_unrecognised",
             "approval_invalid_code", "approval_subscribed", "approval_param_invalid", "approval_not_found",

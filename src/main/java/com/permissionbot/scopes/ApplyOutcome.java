@@ -28,6 +28,8 @@ public record ApplyOutcome(Kind kind, int code, String msg, String logId, Durati
         RATE_LIMITED,
         /** Network failure, timeout or 5xx: nobody can tell whether the platform received it. */
         UNCERTAIN,
+        /** The fresh check before applying went unanswered (network, timeout, 5xx): nothing was sent, no quota spent. */
+        NOT_SENT,
         /** The presser is not on the allow-list in bot-config.yaml. */
         NOT_ALLOWED,
         /** Another application for this tenant was made moments ago (cooldown in bot-config.yaml). */

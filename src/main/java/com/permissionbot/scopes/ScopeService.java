@@ -149,7 +149,10 @@ public final class ScopeService {
         PlatformResult<ScopeStatus> fresh = freshStatus(tenantKey);
         if (!fresh.ok()) {
             audit(tenantKey, chatId, requester, "scopes list failed", fresh.code(), fresh.logId());
-            return new ApplyOutcome(kindOf(fresh), fresh.code(), fresh.msg(), fresh.logId(),
+            ApplyOutcome.Kind kind = kindOf(fresh);
+            // an unanswered check is not an unanswered apply: the apply call was never made
+            if (kind == ApplyOutcome.Kind.UNCERTAIN) kind = ApplyOutcome.Kind.NOT_SENT;
+            return new ApplyOutcome(kind, fresh.code(), fresh.msg(), fresh.logId(),
                     fresh.rateLimited() ? fresh.retryAfter() : null, List.of(), before);
         }
         List<String> swept = fresh.value().ungranted();

@@ -72,6 +72,7 @@ final class Fixtures {
             case RATE_LIMITED -> new ApplyOutcome(kind, 99991400, "request trigger frequency limit", LOG_ID,
                     Duration.ofMillis(12_400), swept, quota(3));
             case UNCERTAIN -> new ApplyOutcome(kind, -1, "timeout after 5s", "", null, swept, quota(3));
+            case NOT_SENT -> new ApplyOutcome(kind, 500, "HTTP 500", LOG_ID, null, List.of(), quota(3));
             case NOT_ALLOWED -> new ApplyOutcome(kind, 0, "", "", null, List.of(), quota(3));
             case COOLDOWN -> new ApplyOutcome(kind, 0, "", "", Duration.ofSeconds(45), swept, quota(4));
             case FAILED -> new ApplyOutcome(kind, 99991663, "tenant access token invalid", LOG_ID, null, swept, quota(3));

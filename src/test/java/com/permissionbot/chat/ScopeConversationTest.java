@@ -106,6 +106,16 @@ class ScopeConversationTest {
     }
 
     @Test
+    void a_failed_check_before_applying_says_nothing_was_sent() {
+        chat.user("missing permissions").showing("approval:approval");
+        chat.platform.listFails(FakeGateway.fail(-1, 0));
+        chat.clicks("apply").cardBecomes("apply_not_sent").showing("nothing was sent", "没有向管理员发出申请");
+        assertEquals(0, chat.platform.applyCalls.get());
+        chat.platform.listFails(null);
+        chat.user("quota").showing("0/10");
+    }
+
+    @Test
     void platform_text_in_a_failure_card_stays_inert() {
         chat.platform.applyAnswers(new com.permissionbot.feishu.PlatformResult<>(99999, "<at id=all></at> [click](https://evil.example) **x**",
                 "log-x", 400, null, null));

@@ -298,7 +298,7 @@ class ScopeServiceTest {
 
         clock.advance(COOLDOWN);
         platform.listFails(PlatformResult.network("SocketTimeoutException"));
-        assertEquals(Kind.UNCERTAIN, apply(service(), ALICE).kind());
+        assertEquals(Kind.NOT_SENT, apply(service(), ALICE).kind(), "the apply call was never made");
 
         clock.advance(COOLDOWN);
         platform.listFails(FakeGateway.fail(99991663, 400));
