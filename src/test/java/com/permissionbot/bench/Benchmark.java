@@ -46,7 +46,7 @@ public final class Benchmark {
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     public static void main(String[] args) throws Exception {
-        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
         Path dir = Files.createTempDirectory("bench");
         if (args.length > 1 && args[1].equals("bot")) {
             // only (a), e.g. while profiling the bot with BENCH_BOT_OPTS
@@ -128,8 +128,10 @@ public final class Benchmark {
         int[] errors = new int[1];
         // warm-up as long as the run: the bot has more code for the JIT to compile than the reference servers
         wrk(s, events(platform, 12_000 * seconds, tag + "w"), seconds, dir);
+        List<byte[]> run = events(platform, 12_000 * seconds, tag + "t");
         long cpu = s.cpuMs();
-        double[] throughput = wrk(s, events(platform, 12_000 * seconds, tag + "t"), seconds, dir);
+        double[] throughput = wrk(s, run, seconds, dir);
+        run = null; // the latency run below should not carry this client's largest heap
         double cpuUs = (s.cpuMs() - cpu) * 1000.0 / (throughput[0] * seconds);
         errors[0] = (int) throughput[1];
         // the latency run starts on an idle server: the bot first works off what it acknowledged during the load
