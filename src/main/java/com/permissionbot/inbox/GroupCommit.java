@@ -53,15 +53,18 @@ final class GroupCommit implements AutoCloseable {
     /** Completes with the stored row (or empty for a duplicate) once its batch is committed, or fails. */
     CompletableFuture<Optional<InboxRow>> insert(InboxRow row) {
         Insert op = new Insert(row, new CompletableFuture<>());
-        if (closed || !queue.offer(op)) return CompletableFuture.failedFuture(new IllegalStateException("inbox is not accepting writes"));
-        return op.done().orTimeout(10, TimeUnit.SECONDS);
+        return queued(op, op.done());
     }
 
     /** Completes once the row is marked finished (its batch committed): false if another owner had taken it over. */
     CompletableFuture<Boolean> finish(InboxFinish row) {
         Finish op = new Finish(row, new CompletableFuture<>());
+        return queued(op, op.done());
+    }
+
+    private <R> CompletableFuture<R> queued(Object op, CompletableFuture<R> done) {
         if (closed || !queue.offer(op)) return CompletableFuture.failedFuture(new IllegalStateException("inbox is not accepting writes"));
-        return op.done().orTimeout(10, TimeUnit.SECONDS);
+        return done.orTimeout(10, TimeUnit.SECONDS);
     }
 
     private void run() {

@@ -240,10 +240,6 @@ public final class Benchmark {
         }
         for (Future<?> f : fs) f.get();
         pool.shutdown();
-        if (System.getenv("BENCH_TRACE") != null) {
-            // request number (at RATE per second) and latency of the slow ones, to see whether they come in bursts
-            for (int i = 0; i < ms.length; i++) if (ms[i] > 10) System.out.printf("slow %d %.1f%n", i, ms[i]);
-        }
         Arrays.sort(ms);
         return new Latency(ms);
     }
