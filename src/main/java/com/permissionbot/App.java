@@ -4,7 +4,6 @@ import com.permissionbot.cards.CardRenderer;
 import com.permissionbot.approval.ApprovalCards;
 import com.permissionbot.approval.ApprovalEvents;
 import com.permissionbot.approval.ApprovalService;
-import com.permissionbot.approval.Backoff;
 import com.permissionbot.chat.ApprovalHandlers;
 import com.permissionbot.chat.CardActions;
 import com.permissionbot.chat.Conversation;
@@ -19,12 +18,15 @@ import com.permissionbot.config.BotConfig;
 import com.permissionbot.edge.WebhookRoutes;
 import com.permissionbot.feishu.BotIdentity;
 import com.permissionbot.feishu.EventParser;
+import com.permissionbot.feishu.Backoff;
 import com.permissionbot.feishu.FeishuGateway;
 import com.permissionbot.feishu.PlatformResult;
+import com.permissionbot.feishu.RetryPolicy;
 import com.permissionbot.feishu.SdkFeishuGateway;
 import com.permissionbot.inbox.EventHandler;
 import com.permissionbot.inbox.Inbox;
 import com.permissionbot.inbox.InboxWorker;
+import com.permissionbot.outbox.Outbox;
 import com.permissionbot.store.JdbcStore;
 import com.permissionbot.store.Store;
 import io.javalin.Javalin;
@@ -65,6 +67,7 @@ public final class App implements AutoCloseable {
     private final ApprovalService approvals;
     private final GrantWatcher watcher;
     private final Inbox inbox;
+    private final Outbox outbox;
     private final ScheduledExecutorService ticks = Executors.newSingleThreadScheduledExecutor(InboxWorker.named("grant-watch"));
 
     public App(BotConfig cfg, Store store, FeishuGateway gateway, Clock clock) {
@@ -73,20 +76,24 @@ public final class App implements AutoCloseable {
         this.gateway = gateway;
         String owner = "bot-" + UUID.randomUUID().toString().substring(0, 8);
         CardRenderer cards = CardRenderer.load(cfg.cardsDir());
-        this.conversation = new Conversation(gateway, cards, botSelf(gateway, clock));
-        this.actions = new CardActions(store, gateway, clock);
+        RetryPolicy retry = new RetryPolicy(Backoff.exponential(cfg.retry().inCall(), Duration.ofSeconds(5)),
+                cfg.feishu().maxRateLimitWait(), RetryPolicy.SLEEP);
+        this.outbox = new Outbox(store, gateway, retry, clock, owner,
+                new Outbox.Settings(cfg.retry().outboxFirst(), cfg.retry().outboxMax(), Duration.ofSeconds(1)));
+        this.conversation = new Conversation(outbox, cards, botSelf(gateway, retry, clock), clock);
+        this.actions = new CardActions(store, outbox, clock);
         this.platformWork = Executors.newFixedThreadPool(8, InboxWorker.named("platform-work"));
-        this.scopes = new ScopeService(gateway, store, clock, cfg.apply(), cfg.feishu().appVersion());
+        this.scopes = new ScopeService(gateway, retry, store, clock, cfg.apply(), cfg.feishu().appVersion(), owner);
         new ScopeHandlers(scopes, new ScopeCards(cards), platformWork, cfg.apply().answerWithin()).register(conversation, actions);
         // before the approval commands: "订阅审批的时候报错了：{…99991672…}" is a paste, not a code
         new DiagnoseHandlers(scopes, cards, store, clock, cfg.feishu().appId()).register(conversation);
         ApprovalCards approvalCards = new ApprovalCards(cards);
-        this.approvals = new ApprovalService(gateway, store, clock, cfg.approvalCodes(), Backoff.exponential(Duration.ofMillis(500)));
+        this.approvals = new ApprovalService(gateway, retry, store, clock, cfg.approvalCodes(), owner);
         new ApprovalHandlers(approvals, approvalCards, scopes).register(conversation);
-        ApprovalEvents approvalEvents = new ApprovalEvents(store, gateway, approvalCards, clock, ApprovalEvents.PATCH_INTERVAL);
-        GrantNotices notices = new GrantNotices(gateway, new GrantCards(cards), scopes, store, cfg.follow().horizon(), cfg.follow().opsChatId());
+        ApprovalEvents approvalEvents = new ApprovalEvents(store, approvalCards, clock, outbox::wake);
+        GrantNotices notices = new GrantNotices(new GrantCards(cards), scopes, store, cfg.follow().horizon(), cfg.follow().opsChatId());
         notices.register(conversation);
-        this.watcher = new GrantWatcher(gateway, store, clock, notices, cfg.follow().horizon(), owner);
+        this.watcher = new GrantWatcher(gateway, store, clock, notices, cfg.follow().horizon(), owner, outbox::wake);
         this.inbox = new Inbox(store, clock, cfg.inbox().lease(), cfg.inbox().retention(), owner);
         this.worker = new InboxWorker(store, inbox, clock, cfg.inbox(), owner, Map.<String, EventHandler>of(
                 "im.message.receive_v1", row -> conversation.onMessage(EventParser.message(EventParser.tree(row.payload()))),
@@ -114,6 +121,7 @@ public final class App implements AutoCloseable {
     }
 
     public App start() {
+        outbox.start();
         worker.start();
         http.start(cfg.port());
         if (!cfg.approvalCodes().isEmpty()) platformWork.execute(approvals::subscribeConfigured);
@@ -151,12 +159,17 @@ public final class App implements AutoCloseable {
         return scopes;
     }
 
+    public Outbox outbox() {
+        return outbox;
+    }
+
     @Override
     public void close() {
         http.stop();
         ticks.shutdownNow();
         worker.close();
         inbox.close();
+        outbox.close();
         platformWork.shutdownNow();
         store.close();
     }
@@ -168,7 +181,7 @@ public final class App implements AutoCloseable {
     }
 
     /** The bot's open_id from bot/v3/info, asked again at most once a minute until it is known. */
-    private static Supplier<Conversation.BotSelf> botSelf(FeishuGateway gateway, Clock clock) {
+    private static Supplier<Conversation.BotSelf> botSelf(FeishuGateway gateway, RetryPolicy retry, Clock clock) {
         return new Supplier<>() {
             private volatile Conversation.BotSelf known;
             private volatile Instant nextTry = Instant.MIN;
@@ -177,7 +190,7 @@ public final class App implements AutoCloseable {
             public Conversation.BotSelf get() {
                 if (known != null) return known;
                 if (clock.instant().isBefore(nextTry)) return new Conversation.BotSelf(null, null);
-                PlatformResult<BotIdentity> r = gateway.botIdentity();
+                PlatformResult<BotIdentity> r = retry.call("bot info", gateway::botIdentity);
                 if (r.ok() && r.value() != null && !r.value().openId().isEmpty()) {
                     known = new Conversation.BotSelf(r.value().openId(), r.value().name());
                     return known;

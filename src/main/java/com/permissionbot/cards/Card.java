@@ -17,6 +17,15 @@ public record Card(String name, ObjectNode json) {
         }
     }
 
+    /** A card from its name and JSON text, as stored (for example in the outbox). */
+    public static Card parse(String name, String json) {
+        try {
+            return new Card(name, (ObjectNode) JSON.readTree(json));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | ClassCastException e) {
+            throw new IllegalArgumentException("card " + name + " is not a JSON object", e);
+        }
+    }
+
     public int bytes() {
         return toJson().getBytes(StandardCharsets.UTF_8).length;
     }

@@ -3,37 +3,37 @@ package com.permissionbot.chat;
 import com.permissionbot.cards.Card;
 import com.permissionbot.cards.CardRenderer;
 import com.permissionbot.cards.CardRenderer.Vars;
-import com.permissionbot.feishu.FeishuGateway;
-import com.permissionbot.feishu.PlatformResult;
-import com.permissionbot.inbox.RetryLater;
+import com.permissionbot.feishu.Uuids;
+import com.permissionbot.outbox.Outbox;
+import com.permissionbot.store.OutboxMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import java.time.Clock;
 import java.util.function.Supplier;
 
 /**
  * The bot's side of a chat: decides whether a message is for the bot, routes it to an intent, and replies to the
- * message that asked with a card (reply API, so threads stay readable).
+ * message that asked with a card (reply API, so threads stay readable). A reply the platform does not take at once
+ * goes to the outbox, so only the reply is repeated, never the intent's work.
  */
 public final class Conversation {
     private static final Logger log = LoggerFactory.getLogger(Conversation.class);
 
-    private final FeishuGateway gateway;
+    private final Outbox outbox;
     private final CardRenderer cards;
     private final Supplier<BotSelf> self;
+    private final Clock clock;
     private final IntentRouter router = new IntentRouter();
 
     /** Who the bot is, to tell whether a group message mentions it. */
     public record BotSelf(String openId, String name) {}
 
-    public Conversation(FeishuGateway gateway, CardRenderer cards, Supplier<BotSelf> self) {
-        this.gateway = gateway;
+    public Conversation(Outbox outbox, CardRenderer cards, Supplier<BotSelf> self, Clock clock) {
+        this.outbox = outbox;
         this.cards = cards;
         this.self = self;
+        this.clock = clock;
         router.on("help", "help|帮助|\\?|菜单|menu|commands?|使用说明", (m, g) -> help());
     }
 
@@ -56,12 +56,7 @@ public final class Conversation {
             card = apology("内部错误，已记录。请稍后重试。", "An internal error occurred and was logged. Please try again later.",
                     "internal", "-");
         }
-        if (card == null) return;
-        PlatformResult<String> r = reply(m, card, "answer");
-        if (r.uncertain() || r.rateLimited() || r.chatRateLimited()) {
-            // acknowledged, so it must not be lost: the inbox tries again later, and the reply's uuid keeps it single
-            throw new RetryLater("reply not delivered (code " + r.code() + ", log_id " + r.logId() + ")", r.retryAfter());
-        }
+        if (card != null) reply(m, card, "answer");
     }
 
     public void onBotAdded(BotAdded b) {
@@ -70,8 +65,8 @@ public final class Conversation {
             return;
         }
         Card card = cards.render("welcome", Vars.of().text("chat_name", b.chatName()));
-        PlatformResult<String> r = gateway.sendCard(b.chatId(), card, uuid("welcome", b.chatId() + b.eventId()));
-        if (!r.ok()) log.warn("event {}: welcome card to {} failed: code {} log_id {}", b.eventId(), b.chatId(), r.code(), r.logId());
+        outbox.deliver(OutboxMessage.send(b.chatId(), card, Uuids.of("welcome", b.chatId() + b.eventId()),
+                "event " + b.eventId() + ": welcome card to " + b.chatId(), clock.instant()));
     }
 
     public Card help() {
@@ -85,24 +80,9 @@ public final class Conversation {
     }
 
     /** Replies to the message; the uuid makes a repeat of this reply (after a crash) a no-op on the platform. */
-    public PlatformResult<String> reply(IncomingMessage m, Card card, String purpose) {
-        String uuid = uuid(purpose, m.messageId());
-        PlatformResult<String> r = gateway.replyCard(m.messageId(), card, uuid);
-        // the uuid makes these retries safe: the platform keeps one reply per uuid for an hour
-        for (int retry = 1; retry <= 3 && (r.uncertain() || r.rateLimited() || r.chatRateLimited()); retry++) {
-            sleep(r.chatRateLimited() ? 1000L * retry : 300L * retry);
-            r = gateway.replyCard(m.messageId(), card, uuid);
-        }
-        if (!r.ok()) log.warn("event {}: reply '{}' failed: code {} '{}' log_id {}", m.eventId(), card.name(), r.code(), r.msg(), r.logId());
-        return r;
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    public void reply(IncomingMessage m, Card card, String purpose) {
+        outbox.deliver(OutboxMessage.reply(m.messageId(), m.chatId(), card, Uuids.of(purpose, m.messageId()),
+                "event " + m.eventId() + ": reply '" + card.name() + "'", clock.instant()));
     }
 
     boolean mentionsBot(IncomingMessage m) {
@@ -115,15 +95,5 @@ public final class Conversation {
             }
         }
         return false;
-    }
-
-    /** A request uuid for the platform's 1 h de-duplication: at most 50 characters. */
-    static String uuid(String purpose, String id) {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-1").digest((purpose + ":" + id).getBytes(StandardCharsets.UTF_8));
-            return "pb-" + HexFormat.of().formatHex(d);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -1,17 +1,17 @@
 package com.permissionbot.chat;
 
 import com.permissionbot.cards.Card;
-import com.permissionbot.feishu.FeishuGateway;
-import com.permissionbot.feishu.PlatformResult;
+import com.permissionbot.feishu.Uuids;
 import com.permissionbot.scopes.GrantWatcher;
 import com.permissionbot.scopes.Quota;
 import com.permissionbot.scopes.ScopeService;
 import com.permissionbot.store.ApplyRequest;
+import com.permissionbot.store.OutboxMessage;
 import com.permissionbot.store.Store;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -20,21 +20,19 @@ import java.util.UUID;
 /**
  * What the grant watcher found, told in chat: the Apply card turns into "granted" and the requester is @mentioned in
  * a reply; partial grants, an expired watch and revocations (also to the ops chat) get their own cards; "my
- * requests" / "我的申请" lists a requester's applications.
+ * requests" / "我的申请" lists a requester's applications. The cards are handed back as outbox messages, which the
+ * watcher stores with the change that caused them.
  */
 public final class GrantNotices implements GrantWatcher.Notifier {
-    private static final Logger log = LoggerFactory.getLogger(GrantNotices.class);
     static final String MINE = "my (requests?|applications?)|my apply requests|(我的|我提交的|我发起的)(申请|权限申请)";
 
-    private final FeishuGateway gateway;
     private final GrantCards cards;
     private final ScopeService scopes;
     private final Store store;
     private final Duration horizon;
     private final String opsChatId;
 
-    public GrantNotices(FeishuGateway gateway, GrantCards cards, ScopeService scopes, Store store, Duration horizon, String opsChatId) {
-        this.gateway = gateway;
+    public GrantNotices(GrantCards cards, ScopeService scopes, Store store, Duration horizon, String opsChatId) {
         this.cards = cards;
         this.scopes = scopes;
         this.store = store;
@@ -47,47 +45,49 @@ public final class GrantNotices implements GrantWatcher.Notifier {
     }
 
     @Override
-    public void granted(ApplyRequest r, Duration took) {
+    public List<OutboxMessage> granted(ApplyRequest r, Duration took, Instant now) {
         Card card = cards.granted(r, took);
-        update(r, card);
-        reply(r, card, "granted");
+        List<OutboxMessage> out = new ArrayList<>();
+        // https://open.feishu.cn/document/server-docs/im-v1/message-card/patch : the card the Apply click turned into
+        if (r.messageId() != null && !r.messageId().isEmpty()) {
+            out.add(OutboxMessage.update(r.messageId(), card, "request " + r.id() + ": granted card", now));
+        }
+        out.add(reply(r, card, "granted", now));
+        return out;
     }
 
     @Override
-    public void partlyGranted(ApplyRequest r, List<String> granted, List<String> waiting) {
-        reply(r, cards.partlyGranted(r, granted, waiting), "partial");
+    public List<OutboxMessage> partlyGranted(ApplyRequest r, List<String> granted, List<String> waiting, Instant now) {
+        return List.of(reply(r, cards.partlyGranted(r, granted, waiting), "partial", now));
     }
 
     @Override
-    public void expired(ApplyRequest r) {
-        reply(r, cards.expired(r, horizon), "expired");
+    public List<OutboxMessage> expired(ApplyRequest r, Instant now) {
+        return List.of(reply(r, cards.expired(r, horizon), "expired", now));
     }
 
     @Override
-    public void revoked(String tenantKey, List<String> revoked, Set<String> chatIds) {
+    public List<OutboxMessage> revoked(String tenantKey, List<String> revoked, Set<String> chatIds, Instant now) {
         Quota q = scopes.quota(tenantKey);
         Card card = cards.revoked(revoked, q, UUID.randomUUID().toString().substring(0, 8));
         Set<String> to = new LinkedHashSet<>(chatIds);
         if (!opsChatId.isEmpty()) to.add(opsChatId);
-        String key = String.join(",", revoked);
+        // the detection time makes a later revocation of the same scopes a new alert, not a repeat of this one
+        String key = String.join(",", revoked) + "|" + now.toEpochMilli();
+        List<OutboxMessage> out = new ArrayList<>();
         for (String chat : to) {
-            PlatformResult<String> s = gateway.sendCard(chat, card, Conversation.uuid("revoked", chat + key + q.version()));
-            if (!s.ok()) log.warn("revocation alert to {} failed: code {} log_id {}", chat, s.code(), s.logId());
+            out.add(OutboxMessage.send(chat, card, Uuids.of("revoked", chat + "|" + key),
+                    "revocation alert to " + chat + " (" + String.join(",", revoked) + ")", now));
         }
-    }
-
-    /** https://open.feishu.cn/document/server-docs/im-v1/message-card/patch : the card the Apply click turned into. */
-    private void update(ApplyRequest r, Card card) {
-        if (r.messageId() == null || r.messageId().isEmpty()) return;
-        PlatformResult<Void> u = gateway.updateCard(r.messageId(), card);
-        if (!u.ok()) log.warn("request {}: updating card {} failed: code {} log_id {}", r.id(), r.messageId(), u.code(), u.logId());
+        return out;
     }
 
     /** A reply to the request's card, so the @mention notifies the requester in that thread. */
-    private void reply(ApplyRequest r, Card card, String what) {
-        String uuid = Conversation.uuid(what, String.valueOf(r.id()));
-        PlatformResult<String> s = r.messageId() == null || r.messageId().isEmpty()
-                ? gateway.sendCard(r.chatId(), card, uuid) : gateway.replyCard(r.messageId(), card, uuid);
-        if (!s.ok()) log.warn("request {}: '{}' notice failed: code {} log_id {}", r.id(), what, s.code(), s.logId());
+    private static OutboxMessage reply(ApplyRequest r, Card card, String what, Instant now) {
+        String uuid = Uuids.of(what, String.valueOf(r.id()));
+        String label = "request " + r.id() + ": '" + what + "' notice";
+        return r.messageId() == null || r.messageId().isEmpty()
+                ? OutboxMessage.send(r.chatId(), card, uuid, label, now)
+                : OutboxMessage.reply(r.messageId(), r.chatId(), card, uuid, label, now);
     }
 }

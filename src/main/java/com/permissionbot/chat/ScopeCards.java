@@ -7,6 +7,7 @@ import com.permissionbot.cards.Pages;
 import com.permissionbot.scopes.ApplyOutcome;
 import com.permissionbot.scopes.Quota;
 import com.permissionbot.scopes.ScopeStatus;
+import com.permissionbot.store.ApplyStart;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * The scope cards of design §1–§2 (missing, status, quota, one per apply outcome, working, list failure), filled
@@ -35,6 +37,8 @@ public final class ScopeCards {
     public static final String CARD_STATUS = "status";
 
     private static final DateTimeFormatter MINUTE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm", Locale.ROOT);
+    private static final DateTimeFormatter SECOND = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT);
+    private static final Pattern OPEN_ID = Pattern.compile("ou_[A-Za-z0-9]{1,64}");
     private static final ZoneId BEIJING = ZoneId.of("Asia/Shanghai");
 
     private final CardRenderer renderer;
@@ -116,6 +120,11 @@ public final class ScopeCards {
                 .flag("has_more", swept.size() > first.size())
                 .number("seconds", hasWait ? (wait.toMillis() + 999) / 1000 : 0)
                 .flag("has_wait", hasWait);
+        ApplyStart earlier = o.earlier();
+        v.flag("has_earlier", earlier != null)
+                .trusted("earlier_by", earlier == null ? "" : person(earlier.by()))
+                .trusted("earlier_at_zh", earlier == null ? "" : SECOND.format(earlier.at().atZone(BEIJING)) + "（北京时间）")
+                .trusted("earlier_at_en", earlier == null ? "" : SECOND.format(earlier.at().atZone(ZoneOffset.UTC)) + " UTC");
         if (nonce != null) v.trusted("nonce", nonce);
         return renderer.render(templateFor(o.kind()), v);
     }
@@ -153,6 +162,11 @@ public final class ScopeCards {
                 .flag("paged", pages.count() > 1)
                 .flag("has_prev", p > 1)
                 .flag("has_next", p < pages.count());
+    }
+
+    /** A person chip for a well-formed open_id (shown by name, no notification); anything else is not shown. */
+    static String person(String openId) {
+        return openId != null && OPEN_ID.matcher(openId).matches() ? "<person id=" + openId + "></person>" : "";
     }
 
     private static String shown(String version) {

@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -73,8 +74,13 @@ public final class ScopeHandlers {
             return work.get(answerWithin.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException slow) {
             log.info("apply for tenant {} is slow; answering 'working' and updating the card later", c.tenantKey());
+            // if no answer ever comes (the process dies, or the work fails), nobody can tell whether Feishu got it
+            ApplyOutcome unknown = new ApplyOutcome(ApplyOutcome.Kind.UNCERTAIN, PlatformResult.NETWORK,
+                    "no answer from Feishu in time", "", null, List.of(), null);
+            CardAnswer fallback = new CardAnswer("warning", "没有等到飞书的答复，详情见卡片。", "No answer from Feishu; see the card.",
+                    cards.outcome(unknown, null, nonce()));
             return new CardAnswer("info", "正在向飞书提交申请，结果出来后会更新这张卡片。",
-                    "Asking Feishu now; this card will update when the answer arrives.", cards.working(), work, false);
+                    "Asking Feishu now; this card will update when the answer arrives.", cards.working()).goingOn(work, fallback);
         } catch (ExecutionException e) {
             throw new IllegalStateException("apply failed", e.getCause());
         } catch (InterruptedException e) {
@@ -90,7 +96,9 @@ public final class ScopeHandlers {
         return switch (o.kind()) {
             case SUCCESS -> new CardAnswer("success", "已向管理员提交申请。", "Sent to the tenant admin.", card);
             case NOT_ALLOWED -> CardAnswer.notYet("error", "你不在可申请名单中，请联系管理员。", "You are not on the list of people who may apply; ask an admin.");
-            case COOLDOWN -> CardAnswer.notYet("warning", "刚刚有人提交过申请，请稍后再试。", "An application was made moments ago; try again shortly.");
+            // nothing was sent: the same click may run again once the wait is over
+            case COOLDOWN -> new CardAnswer("warning", "刚刚已有人申请，它已包含所有未开通的权限。",
+                    "An application was made moments ago; it covers every missing scope.", card, null, true);
             case DUPLICATE, NOTHING_TO_APPLY -> new CardAnswer("info", "没有消耗申请次数。", "No application was spent.", card);
             default -> new CardAnswer("warning", "申请未成功，详情见卡片。", "The application did not go through; see the card.", card);
         };

@@ -15,7 +15,8 @@ public record BotConfig(
         Apply apply,
         Path cardsDir,
         List<String> approvalCodes,
-        Follow follow) {
+        Follow follow,
+        Retry retry) {
 
     /** Credentials and endpoint of the Open Platform; an empty appId means sandbox mode. */
     public record Feishu(
@@ -69,19 +70,25 @@ public record BotConfig(
     /** The grant watcher: how long a request is followed, how often the watcher looks, and an optional ops chat. */
     public record Follow(Duration horizon, Duration tick, String opsChatId) {}
 
+    /**
+     * Repeating what the platform did not take: the first wait between quick repeats of one call (doubling, at most
+     * four calls), and the outbox's first wait (doubling up to {@code outboxMax}) for what it still owes.
+     */
+    public record Retry(Duration inCall, Duration outboxFirst, Duration outboxMax) {}
+
     public BotConfig withFeishu(Feishu f) {
-        return new BotConfig(port, maxBodyBytes, f, databaseUrl, inbox, apply, cardsDir, approvalCodes, follow);
+        return new BotConfig(port, maxBodyBytes, f, databaseUrl, inbox, apply, cardsDir, approvalCodes, follow, retry);
     }
 
     public BotConfig withPort(int p) {
-        return new BotConfig(p, maxBodyBytes, feishu, databaseUrl, inbox, apply, cardsDir, approvalCodes, follow);
+        return new BotConfig(p, maxBodyBytes, feishu, databaseUrl, inbox, apply, cardsDir, approvalCodes, follow, retry);
     }
 
     public BotConfig withDatabaseUrl(String url) {
-        return new BotConfig(port, maxBodyBytes, feishu, url, inbox, apply, cardsDir, approvalCodes, follow);
+        return new BotConfig(port, maxBodyBytes, feishu, url, inbox, apply, cardsDir, approvalCodes, follow, retry);
     }
 
     public BotConfig withInbox(Inbox i) {
-        return new BotConfig(port, maxBodyBytes, feishu, databaseUrl, i, apply, cardsDir, approvalCodes, follow);
+        return new BotConfig(port, maxBodyBytes, feishu, databaseUrl, i, apply, cardsDir, approvalCodes, follow, retry);
     }
 }

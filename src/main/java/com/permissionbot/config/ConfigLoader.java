@@ -210,8 +210,11 @@ public final class ConfigLoader {
             if (!ops.isEmpty() && !ops.matches("oc_[A-Za-z0-9]+")) throw new ConfigException("follow.ops_chat_id", "must be a chat_id (oc_...)");
             var follow = new BotConfig.Follow(Duration.ofDays(integer("follow.horizon_days", 7, 1, 90)),
                     Duration.ofSeconds(integer("follow.tick_seconds", 15, 1, 3600)), ops);
+            var retry = new BotConfig.Retry(Duration.ofMillis(integer("retry.in_call_ms", 300, 0, 10_000)),
+                    Duration.ofMillis(integer("retry.outbox_first_ms", 1000, 10, 600_000)),
+                    Duration.ofMillis(integer("retry.outbox_max_ms", 600_000, 10, 3_600_000)));
             rejectUnknown(root, "");
-            return new BotConfig(port, maxBody, feishu, db, inbox, apply, cardsDir, List.copyOf(codes), follow);
+            return new BotConfig(port, maxBody, feishu, db, inbox, apply, cardsDir, List.copyOf(codes), follow, retry);
         }
 
         private JsonNode node(String dotted) {

@@ -3,11 +3,9 @@ package com.permissionbot.feishu;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.lark.oapi.Client;
-import com.lark.oapi.core.httpclient.OkHttpTransport;
 import com.lark.oapi.core.response.BaseResponse;
 import com.lark.oapi.core.response.RawResponse;
 import com.lark.oapi.core.token.AccessTokenType;
-import com.lark.oapi.okhttp.OkHttpClient;
 import com.lark.oapi.service.application.v6.model.GetApplicationAppVersionReq;
 import com.lark.oapi.service.application.v6.model.GetApplicationReq;
 import com.lark.oapi.service.approval.v4.model.SubscribeApprovalReq;
@@ -37,7 +35,8 @@ import java.util.function.Function;
 
 /**
  * {@link FeishuGateway} over the official SDK {@link Client}, adding what the SDK lacks (protocol §0): real
- * connect/read/call timeouts, evict-and-retry-once on an invalid token, and back-off on rate limits.
+ * connect/read/call timeouts and connections that survive a quiet spell ({@link PlatformHttp}), evict-and-call-again
+ * once on an invalid token, and no calls to an API while the platform's rate-limit reset has not passed.
  */
 public final class SdkFeishuGateway implements FeishuGateway {
     private static final Logger log = LoggerFactory.getLogger(SdkFeishuGateway.class);
@@ -47,26 +46,16 @@ public final class SdkFeishuGateway implements FeishuGateway {
 
     private final Client client;
     private final TokenCache tokens = new TokenCache();
-    private final Duration maxWait;
     private final Clock clock;
     /** Per API, the instant before which the platform asked us not to call again. */
     private final Map<String, Instant> blockedUntil = new ConcurrentHashMap<>();
 
     public SdkFeishuGateway(BotConfig.Feishu cfg, Clock clock) {
-        this.maxWait = cfg.maxRateLimitWait();
         this.clock = clock;
-        OkHttpClient http = new OkHttpClient.Builder()
-                .connectTimeout(cfg.connectTimeout())
-                .readTimeout(cfg.readTimeout())
-                .writeTimeout(cfg.readTimeout())
-                .callTimeout(cfg.callTimeout())
-                // an apply must never be re-sent behind our back: it spends quota
-                .retryOnConnectionFailure(false)
-                .build();
         this.client = Client.newBuilder(cfg.appId(), cfg.appSecret())
                 .openBaseUrl(cfg.baseUrl())
                 .tokenCache(tokens)
-                .httpTransport(new OkHttpTransport(http))
+                .httpTransport(new PlatformHttp(cfg))
                 .build();
     }
 
@@ -110,10 +99,21 @@ public final class SdkFeishuGateway implements FeishuGateway {
         });
     }
 
-    /** https://open.feishu.cn/document/application-v6/scope/apply */
+    /**
+     * https://open.feishu.cn/document/application-v6/scope/apply : sent again only when the first call provably never
+     * left (its connection could not be opened); any other failure is the caller's "uncertain" outcome.
+     */
     @Override
     public PlatformResult<Void> applyScopes() {
-        return typed("scopes.apply", () -> client.application().v6().scope().apply(), r -> null);
+        return typed("scopes.apply", () -> {
+            try {
+                return client.application().v6().scope().apply();
+            } catch (Exception e) {
+                if (!PlatformHttp.neverSent(e)) throw e;
+                log.info("platform call scopes.apply could not connect ({}); it never left, so it is sent once more", e.toString());
+                return client.application().v6().scope().apply();
+            }
+        }, r -> null);
     }
 
     /** https://open.feishu.cn/document/server-docs/approval-v4/event/event-interface/subscribe */
@@ -133,7 +133,7 @@ public final class SdkFeishuGateway implements FeishuGateway {
     /** https://open.feishu.cn/document/client-docs/bot-v3/obtain-bot-info (no typed call in the SDK) */
     @Override
     public PlatformResult<BotIdentity> botIdentity() {
-        return withRetries("bot.info", () -> {
+        return call("bot.info", () -> {
             RawResponse raw = client.get("/open-apis/bot/v3/info", null, AccessTokenType.Tenant);
             JsonNode body = JSON.readTree(raw.getBody() == null ? new byte[0] : raw.getBody());
             JsonNode bot = body.path("bot");
@@ -165,7 +165,7 @@ public final class SdkFeishuGateway implements FeishuGateway {
     private record Answer<T>(int code, String msg, RawResponse raw, T value) {}
 
     private <R extends BaseResponse<?>, T> PlatformResult<T> typed(String api, SdkCall<R> call, Function<R, T> value) {
-        return withRetries(api, () -> {
+        return call(api, () -> {
             R r = call.run();
             return new Answer<>(r.getCode(), r.getMsg(), r.getRawResponse(), r.getCode() == 0 ? value.apply(r) : null);
         });
@@ -177,7 +177,11 @@ public final class SdkFeishuGateway implements FeishuGateway {
         R run() throws Exception;
     }
 
-    private <T> PlatformResult<T> withRetries(String api, Attempt<T> attempt) {
+    /**
+     * One call, plus the protocol's own repair: an invalid-token answer evicts the cached token and the call is made
+     * once more with a fresh one. Repeating failed calls is {@link RetryPolicy}'s job, not this class's.
+     */
+    private <T> PlatformResult<T> call(String api, Attempt<T> attempt) {
         Instant blocked = blockedUntil.get(api);
         Instant now = clock.instant();
         if (blocked != null && now.isBefore(blocked)) {
@@ -200,19 +204,15 @@ public final class SdkFeishuGateway implements FeishuGateway {
             int status = a.raw() == null ? 0 : a.raw().getStatusCode();
             String logId = a.raw() == null ? "" : nullToEmpty(a.raw().getRequestID());
             if (INVALID_TOKEN.contains(a.code()) && tries == 1) {
-                log.info("platform call {} got invalid-token code {}; fetching a new token and retrying once (log_id {})", api, a.code(), logId);
+                log.info("platform call {} got invalid-token code {}; fetching a new token and calling once more (log_id {})", api, a.code(), logId);
                 tokens.evictAll();
                 continue;
             }
             Duration retryAfter = null;
             if (a.code() == PlatformResult.RATE_LIMITED || status == 429) {
                 retryAfter = resetOf(a.raw());
-                if (tries == 1 && retryAfter.compareTo(maxWait) <= 0) {
-                    sleep(retryAfter);
-                    continue;
-                }
                 blockedUntil.put(api, clock.instant().plus(retryAfter));
-                log.warn("platform call {} rate limited; backing off {} s (log_id {})", api, retryAfter.toSeconds(), logId);
+                log.warn("platform call {} rate limited; the platform asks for {} s (log_id {})", api, retryAfter.toSeconds(), logId);
             }
             if (a.code() != 0) log.info("platform call {} answered code {} '{}' (HTTP {}, log_id {})", api, a.code(), a.msg(), status, logId);
             return new PlatformResult<>(a.code(), nullToEmpty(a.msg()), logId, status, retryAfter, a.value());
@@ -233,14 +233,6 @@ public final class SdkFeishuGateway implements FeishuGateway {
             }
         }
         return Duration.ofSeconds(1);
-    }
-
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private static String nullToEmpty(String s) {

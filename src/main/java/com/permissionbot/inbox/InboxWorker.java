@@ -2,6 +2,7 @@ package com.permissionbot.inbox;
 
 import com.permissionbot.config.BotConfig;
 import com.permissionbot.store.InboxRow;
+import com.permissionbot.store.StoreException;
 import com.permissionbot.store.Store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,13 +29,6 @@ public final class InboxWorker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(InboxWorker.class);
     /** A row that was claimed this often without finishing is given up (it probably kills its worker). */
     static final int MAX_ATTEMPTS = 8;
-    /**
-     * Waits before a handler's {@link RetryLater} is tried again: about 30 minutes in all, well inside the 1 h in
-     * which the platform de-duplicates a repeated reply by its uuid.
-     */
-    static final List<Duration> BACKOFF = List.of(Duration.ofSeconds(15), Duration.ofSeconds(30), Duration.ofMinutes(1),
-            Duration.ofMinutes(2), Duration.ofMinutes(5), Duration.ofMinutes(10), Duration.ofMinutes(10));
-
     private final Store store;
     private final Inbox inbox;
     private final Clock clock;
@@ -44,6 +38,8 @@ public final class InboxWorker implements AutoCloseable {
     private final ThreadPoolExecutor pool;
     private final ScheduledExecutorService timer;
     private final Set<Long> inFlight = ConcurrentHashMap.newKeySet();
+    /** Rows whose handler is running now: never handed back while it runs, or another process would run it too. */
+    private final Set<Long> running = ConcurrentHashMap.newKeySet();
     /** Handled rows whose finish is not committed yet. */
     private final Set<Long> finishing = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
@@ -87,6 +83,7 @@ public final class InboxWorker implements AutoCloseable {
     private void process(InboxRow row) {
         String status = InboxRow.DONE;
         String error = null;
+        running.add(row.id());
         try {
             EventHandler h = handlers.get(row.eventType());
             if (h == null) {
@@ -98,18 +95,17 @@ public final class InboxWorker implements AutoCloseable {
             } else {
                 h.handle(row);
             }
-        } catch (RetryLater later) {
-            if (row.attempts() < MAX_ATTEMPTS) {
-                retryLater(row, later);
-                return;
-            }
-            status = InboxRow.FAILED;
-            error = "gave up after " + row.attempts() + " attempts: " + later.getMessage();
-            log.error("event {} ({}): {}", row.eventId(), row.eventType(), error);
+        } catch (StoreException e) {
+            // the store failed mid-way: the row stays leased, and its lease expiry brings it back to be handled again
+            log.error("event {} ({}): the store failed ({}); handled again once its lease ends", row.eventId(), row.eventType(), e.toString());
+            inFlight.remove(row.id());
+            return;
         } catch (Exception e) {
             status = InboxRow.FAILED;
             error = e.getClass().getSimpleName() + ": " + e.getMessage();
             log.error("event {} ({}) failed: {}", row.eventId(), row.eventType(), error, e);
+        } finally {
+            running.remove(row.id());
         }
         // the worker moves on; the row stays in flight (its lease renewed) until the finish is committed
         finishing.add(row.id());
@@ -122,21 +118,6 @@ public final class InboxWorker implements AutoCloseable {
             inFlight.remove(row.id());
             finishing.remove(row.id());
         });
-    }
-
-    /** Puts the row back with the back-off for its attempt (or the handler's wait, if longer). */
-    private void retryLater(InboxRow row, RetryLater later) {
-        Duration wait = BACKOFF.get(Math.min(row.attempts(), BACKOFF.size()) - 1);
-        if (later.after().compareTo(wait) > 0) wait = later.after();
-        log.warn("event {} ({}): {}; trying again in {} s (attempt {})", row.eventId(), row.eventType(),
-                later.getMessage(), wait.toSeconds(), row.attempts());
-        try {
-            store.inboxRetryAt(row.id(), owner, clock.instant().plus(wait), later.getMessage());
-        } catch (RuntimeException e) {
-            log.error("event {}: could not schedule the retry ({}); the lease expiry will bring it back", row.eventId(), e.toString());
-        } finally {
-            inFlight.remove(row.id());
-        }
     }
 
     private void poll() {
@@ -176,21 +157,29 @@ public final class InboxWorker implements AutoCloseable {
         return inFlight.size();
     }
 
-    /** Stops taking work, lets running handlers finish for a moment, and returns the rest to the queue. */
+    /**
+     * Stops taking work, lets running handlers finish for a moment, and returns the rows no handler has started to the
+     * queue. A row whose handler still runs, or whose finish is not committed yet, is never handed back (another process
+     * would handle it a second time): it stays leased, and comes back only if this process dies before finishing it.
+     */
     @Override
     public void close() {
+        close(Duration.ofSeconds(5));
+    }
+
+    /** {@link #close()}, giving running handlers {@code grace} before they are interrupted, and as long again after. */
+    void close(Duration grace) {
         closed = true;
         timer.shutdownNow();
         pool.shutdown();
         try {
-            pool.awaitTermination(5, TimeUnit.SECONDS);
+            pool.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         for (Runnable r : pool.shutdownNow()) log.debug("dropped queued task {}", r);
-        // handled rows are not released (that would handle them twice): wait for their finishes to commit
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!finishing.isEmpty() && System.nanoTime() < until) {
+        long until = System.nanoTime() + grace.toNanos();
+        while ((!finishing.isEmpty() || !running.isEmpty()) && System.nanoTime() < until) {
             try {
                 Thread.sleep(10);
             } catch (InterruptedException e) {
@@ -199,10 +188,11 @@ public final class InboxWorker implements AutoCloseable {
             }
         }
         for (Long id : List.copyOf(inFlight)) {
-            if (finishing.contains(id)) continue;
+            if (finishing.contains(id) || running.contains(id)) continue;
             store.inboxRelease(id, owner);
             inFlight.remove(id);
         }
+        if (!running.isEmpty()) log.warn("{} handler(s) still running at shutdown; their rows stay leased", running.size());
     }
 
     /** Daemon threads named prefix-1, prefix-2, … */

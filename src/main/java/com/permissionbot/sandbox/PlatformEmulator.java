@@ -2,6 +2,7 @@ package com.permissionbot.sandbox;
 
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import org.eclipse.jetty.server.AbstractConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +64,10 @@ public final class PlatformEmulator implements AutoCloseable {
     public static PlatformEmulator start(EmulatorConfig config) {
         PlatformEmulator e = new PlatformEmulator(config);
         e.app.start("127.0.0.1", 0);
+        // like a real server or gateway, close keep-alive connections that sat idle (applies to new connections)
+        for (var c : e.app.jettyServer().server().getConnectors()) {
+            if (c instanceof AbstractConnector a) a.setIdleTimeout(config.idleTimeout().toMillis());
+        }
         return e;
     }
 
@@ -128,6 +133,13 @@ public final class PlatformEmulator implements AutoCloseable {
 
     public void resetCalls() {
         requests.reset();
+    }
+
+    /** Connections clients hold open to the emulator now (keep-alive ones included, until the idle timeout closes them). */
+    public int openConnections() {
+        int n = 0;
+        for (var c : app.jettyServer().server().getConnectors()) n += c.getConnectedEndPoints().size();
+        return n;
     }
 
     @Override

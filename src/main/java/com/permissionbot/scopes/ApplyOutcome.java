@@ -1,14 +1,21 @@
 package com.permissionbot.scopes;
 
+import com.permissionbot.store.ApplyStart;
+
 import java.time.Duration;
 import java.util.List;
 
 /**
  * How one press of Apply ended (design §2): the kind decides the card; code, msg and log_id are the platform's;
- * {@code swept} are the ungranted scopes the application covered; {@code quota} is the ledger afterwards.
+ * {@code swept} are the ungranted scopes the application covered; {@code quota} is the ledger afterwards;
+ * {@code earlier} is the application that a cooldown waits on (who and when), when known.
  */
 public record ApplyOutcome(Kind kind, int code, String msg, String logId, Duration retryAfter,
-                           List<String> swept, Quota quota) {
+                           List<String> swept, Quota quota, ApplyStart earlier) {
+
+    public ApplyOutcome(Kind kind, int code, String msg, String logId, Duration retryAfter, List<String> swept, Quota quota) {
+        this(kind, code, msg, logId, retryAfter, swept, quota, null);
+    }
 
     /** Each outcome has its own card. */
     public enum Kind {
@@ -32,7 +39,10 @@ public record ApplyOutcome(Kind kind, int code, String msg, String logId, Durati
         NOT_SENT,
         /** The presser is not on the allow-list in bot-config.yaml. */
         NOT_ALLOWED,
-        /** Another application for this tenant was made moments ago (cooldown in bot-config.yaml). */
+        /**
+         * An application that may have spent quota was made moments ago (cooldown in bot-config.yaml), or one is being
+         * made right now; it already covers every missing scope.
+         */
         COOLDOWN,
         /** Any other platform code. */
         FAILED

@@ -4,6 +4,7 @@ import com.permissionbot.feishu.FeishuGateway;
 import com.permissionbot.feishu.PlatformResult;
 import com.permissionbot.feishu.ScopeGrant;
 import com.permissionbot.store.ApplyRequest;
+import com.permissionbot.store.OutboxMessage;
 import com.permissionbot.store.Store;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Timer;
@@ -32,15 +33,15 @@ public final class GrantWatcher {
     /** How long one replica keeps a tenant before another may take it over. */
     static final Duration LEASE = Duration.ofMinutes(2);
 
-    /** Where the watcher's findings go: cards in chat. */
+    /** What the watcher's findings owe the chats: the cards to deliver, stored with the change that caused them. */
     public interface Notifier {
-        void granted(ApplyRequest request, Duration took);
+        List<OutboxMessage> granted(ApplyRequest request, Duration took, Instant now);
 
-        void partlyGranted(ApplyRequest request, List<String> granted, List<String> waiting);
+        List<OutboxMessage> partlyGranted(ApplyRequest request, List<String> granted, List<String> waiting, Instant now);
 
-        void expired(ApplyRequest request);
+        List<OutboxMessage> expired(ApplyRequest request, Instant now);
 
-        void revoked(String tenantKey, List<String> scopes, Set<String> chatIds);
+        List<OutboxMessage> revoked(String tenantKey, List<String> scopes, Set<String> chatIds, Instant now);
     }
 
     private final FeishuGateway gateway;
@@ -49,12 +50,16 @@ public final class GrantWatcher {
     private final Notifier notifier;
     private final Duration horizon;
     private final String owner;
+    private final Runnable delivered;
     private final Map<String, Instant> lastCheck = new ConcurrentHashMap<>();
     private static final Timer TIME_TO_GRANT = Timer.builder("bot.grants.time_to_grant").register(Metrics.globalRegistry);
     /** Open requests at the last tick (a gauge). */
     private final AtomicInteger pending = Metrics.gauge("bot.requests.pending", new AtomicInteger());
 
-    public GrantWatcher(FeishuGateway gateway, Store store, Clock clock, Notifier notifier, Duration horizon, String owner) {
+    /** {@code noticesStored}: runs after notices were stored, so the outbox delivers them at once. */
+    public GrantWatcher(FeishuGateway gateway, Store store, Clock clock, Notifier notifier, Duration horizon, String owner,
+                        Runnable noticesStored) {
+        this.delivered = noticesStored;
         this.gateway = gateway;
         this.store = store;
         this.clock = clock;
@@ -117,15 +122,24 @@ public final class GrantWatcher {
         List<String> waiting = new ArrayList<>();
         for (String s : req.scopes()) (Boolean.TRUE.equals(grants.get(s)) ? granted : waiting).add(s);
         if (waiting.isEmpty()) {
-            if (store.resolveApplyRequest(req.id(), ApplyRequest.GRANTED, now)) {
-                TIME_TO_GRANT.record(Duration.between(req.createdAt(), now));
-                notifier.granted(req, Duration.between(req.createdAt(), now));
-            }
+            Duration took = Duration.between(req.createdAt(), now);
+            if (resolve(req, ApplyRequest.GRANTED, notifier.granted(req, took, now), now)) TIME_TO_GRANT.record(took);
         } else if (!granted.isEmpty() && ApplyRequest.PENDING.equals(req.status())) {
-            if (store.resolveApplyRequest(req.id(), ApplyRequest.PARTIAL, now)) notifier.partlyGranted(req, granted, waiting);
+            resolve(req, ApplyRequest.PARTIAL, notifier.partlyGranted(req, granted, waiting, now), now);
         } else if (now.isAfter(req.createdAt().plus(horizon))) {
-            if (store.resolveApplyRequest(req.id(), ApplyRequest.EXPIRED, now)) notifier.expired(req);
+            resolve(req, ApplyRequest.EXPIRED, notifier.expired(req, now), now);
         }
+    }
+
+    /** Moves the request on and stores its notices in one step: a notice is owed exactly when the change happened. */
+    private boolean resolve(ApplyRequest req, String status, List<OutboxMessage> notices, Instant now) {
+        boolean moved = store.atomically(tx -> {
+            if (!tx.resolveApplyRequest(req.id(), status, now)) return false;
+            tx.outboxAdd(notices);
+            return true;
+        });
+        if (moved) delivered.run();
+        return moved;
     }
 
     /** Scopes granted at the last check and not granted now: alert the chats that asked for them. */
@@ -135,15 +149,23 @@ public final class GrantWatcher {
         before.forEach((scope, was) -> {
             if (was && Boolean.FALSE.equals(grants.get(scope))) revoked.add(scope);
         });
-        store.saveGrantSnapshot(tenant, grants, now);
-        if (revoked.isEmpty()) return;
-        revoked.sort(null);
-        Set<String> chats = new LinkedHashSet<>();
-        for (ApplyRequest r : store.applyRequestsOf(tenant)) {
-            if (r.chatId() != null && r.scopes().stream().anyMatch(revoked::contains)) chats.add(r.chatId());
+        List<OutboxMessage> alerts = List.of();
+        if (!revoked.isEmpty()) {
+            revoked.sort(null);
+            Set<String> chats = new LinkedHashSet<>();
+            for (ApplyRequest r : store.applyRequestsOf(tenant)) {
+                if (r.chatId() != null && r.scopes().stream().anyMatch(revoked::contains)) chats.add(r.chatId());
+            }
+            log.warn("tenant {}: {} scope(s) revoked: {}", tenant, revoked.size(), revoked);
+            Metrics.counter("bot.grants.revoked").increment(revoked.size());
+            alerts = notifier.revoked(tenant, revoked, chats, now);
         }
-        log.warn("tenant {}: {} scope(s) revoked: {}", tenant, revoked.size(), revoked);
-        Metrics.counter("bot.grants.revoked").increment(revoked.size());
-        notifier.revoked(tenant, revoked, chats);
+        List<OutboxMessage> owed = alerts;
+        store.atomically(tx -> {
+            tx.saveGrantSnapshot(tenant, grants, now);
+            tx.outboxAdd(owed);
+            return null;
+        });
+        if (!owed.isEmpty()) delivered.run();
     }
 }

@@ -6,8 +6,10 @@ import com.permissionbot.config.BotConfig;
 import com.permissionbot.feishu.AppVersion;
 import com.permissionbot.feishu.FeishuGateway;
 import com.permissionbot.feishu.PlatformResult;
+import com.permissionbot.feishu.RetryPolicy;
 import com.permissionbot.feishu.ScopeGrant;
 import com.permissionbot.store.ApplyRequest;
+import com.permissionbot.store.ApplyStart;
 import com.permissionbot.store.AuditEntry;
 import com.permissionbot.store.Store;
 import org.slf4j.Logger;
@@ -18,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -51,13 +54,22 @@ public final class ScopeService {
     private final String configuredVersion;
     private final Cache<String, PlatformResult<ScopeStatus>> statusCache;
     private final Map<String, ReentrantLock> tenantLocks = new ConcurrentHashMap<>();
+    private final String owner;
+    private final RetryPolicy retry;
 
     private final Object versionLock = new Object();
     private String apiVersion;
     private Instant lastVersionCheck = Instant.MIN;
     private Instant versionCheckAfter = Instant.MIN;
 
-    public ScopeService(FeishuGateway gateway, Store store, Clock clock, BotConfig.Apply policy, String configuredVersion) {
+    /** How long one replica may take to make an application before another may start one for the tenant. */
+    static final Duration APPLY_LEASE = Duration.ofSeconds(60);
+
+    /** {@code owner}: this process, for the store lease that keeps two replicas from applying for a tenant at once. */
+    public ScopeService(FeishuGateway gateway, RetryPolicy retry, Store store, Clock clock, BotConfig.Apply policy,
+                        String configuredVersion, String owner) {
+        this.owner = owner;
+        this.retry = retry;
         this.gateway = gateway;
         this.store = store;
         this.clock = clock;
@@ -115,9 +127,9 @@ public final class ScopeService {
     }
 
     /**
-     * One press of Apply, after the caller has de-duplicated the click: the allow-list, the per-tenant cooldown
-     * (across replicas), a fresh scopes list, then the apply call; the ledger, an apply request and an audit row
-     * follow the platform's answer.
+     * One press of Apply, after the caller has de-duplicated the click: the allow-list, the per-tenant cooldown after
+     * an application that may have spent quota, one application at a time per tenant (across replicas), a fresh scopes
+     * list, then the apply call; the ledger, an apply request and an audit row follow the platform's answer.
      */
     public ApplyOutcome apply(String tenantKey, String chatId, String cardMessageId, String requesterOpenId) {
         String version = currentVersion();
@@ -126,22 +138,30 @@ public final class ScopeService {
                     store.quota(tenantKey, version));
         }
         Instant now = clock.instant();
-        if (!store.tryStartApply(tenantKey, now, policy.cooldown())) {
-            Duration wait = store.lastApplyStart(tenantKey)
-                    .map(start -> Duration.between(now, start.plus(policy.cooldown())))
-                    .filter(d -> !d.isNegative() && !d.isZero())
-                    .orElse(policy.cooldown());
+        Optional<ApplyStart> last = store.lastApplyStart(tenantKey);
+        if (last.isPresent() && now.isBefore(last.get().at().plus(policy.cooldown()))) {
             audit(tenantKey, chatId, requesterOpenId, "cooldown", null, null);
-            return new ApplyOutcome(ApplyOutcome.Kind.COOLDOWN, 0, "another application for this tenant started moments ago",
-                    "", wait, List.of(), store.quota(tenantKey, version));
+            return cooldown(tenantKey, version, Duration.between(now, last.get().at().plus(policy.cooldown())), last.get());
         }
         ReentrantLock lock = tenantLocks.computeIfAbsent(tenantKey, k -> new ReentrantLock());
-        lock.lock();
+        String lease = "apply:" + tenantKey;
+        if (!lock.tryLock()) return cooldown(tenantKey, version, Duration.ofSeconds(5), null);
         try {
-            return applyLocked(tenantKey, chatId, cardMessageId, requesterOpenId, version);
+            if (!store.tryLease(lease, owner, now, APPLY_LEASE)) return cooldown(tenantKey, version, Duration.ofSeconds(5), null);
+            try {
+                return applyLocked(tenantKey, chatId, cardMessageId, requesterOpenId, version);
+            } finally {
+                store.releaseLease(lease, owner);
+            }
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Someone applied moments ago ({@code earlier}), or is applying right now (null): that covers every missing scope. */
+    private ApplyOutcome cooldown(String tenantKey, String version, Duration wait, ApplyStart earlier) {
+        return new ApplyOutcome(ApplyOutcome.Kind.COOLDOWN, 0, earlier == null ? "an application for this tenant is being made"
+                : "an application for this tenant was made moments ago", "", wait, List.of(), store.quota(tenantKey, version), earlier);
     }
 
     private ApplyOutcome applyLocked(String tenantKey, String chatId, String cardMessageId, String requester, String version) {
@@ -174,6 +194,14 @@ public final class ScopeService {
         ApplyOutcome.Kind kind = kindOf(r);
         Instant at = clock.instant();
         Quota after = settle(kind, before, requester, at);
+        if (kind == ApplyOutcome.Kind.SUCCESS || kind == ApplyOutcome.Kind.UNCERTAIN) {
+            // only an application that may have spent quota holds the next one back (design §2)
+            try {
+                store.noteApplyStart(tenantKey, at, requester);
+            } catch (RuntimeException e) {
+                log.error("apply for tenant {} ended {} but its cooldown could not be noted: {}", tenantKey, kind, e.getMessage());
+            }
+        }
         if (kind == ApplyOutcome.Kind.SUCCESS) {
             try {
                 store.saveApplyRequest(ApplyRequest.pending(tenantKey, chatId, cardMessageId, requester, version, swept, at));
@@ -229,7 +257,7 @@ public final class ScopeService {
     }
 
     private PlatformResult<ScopeStatus> listScopes() {
-        PlatformResult<List<ScopeGrant>> r = gateway.listScopes();
+        PlatformResult<List<ScopeGrant>> r = retry.call("scopes list", gateway::listScopes);
         return r.withValue(r.ok() ? new ScopeStatus(r.value() == null ? List.of() : List.copyOf(r.value())) : null);
     }
 
@@ -239,12 +267,7 @@ public final class ScopeService {
             Instant now = clock.instant();
             if (now.isBefore(versionCheckAfter)) return apiVersion;
             lastVersionCheck = now;
-            PlatformResult<AppVersion> r;
-            try {
-                r = gateway.appVersion();
-            } catch (RuntimeException e) {
-                r = PlatformResult.network(e.getClass().getSimpleName());
-            }
+            PlatformResult<AppVersion> r = retry.call("app version", gateway::appVersion);
             String v = r.ok() && r.value() != null && r.value().version() != null ? r.value().version().trim() : "";
             if (!v.isEmpty()) {
                 apiVersion = v;

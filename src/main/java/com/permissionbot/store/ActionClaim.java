@@ -1,4 +1,10 @@
 package com.permissionbot.store;
 
-/** The result of claiming a card click: {@code fresh} for the first claim, else the earlier click's state. */
-public record ActionClaim(boolean fresh, boolean finished, String response) {}
+import java.time.Instant;
+
+/**
+ * The result of claiming a card click: {@code fresh} for the first claim (or a takeover of one whose handler died),
+ * else the earlier click's state: finished with its answer, or still running until {@code deadline}, with the
+ * answer to give ({@code response}) if it never reports back.
+ */
+public record ActionClaim(boolean fresh, boolean finished, String response, Instant deadline) {}

@@ -22,6 +22,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /** The {@link Store} over JDBC: SQLite by default, PostgreSQL for replicas; the schema is migrated on open. */
 public final class JdbcStore implements Store {
@@ -29,18 +30,22 @@ public final class JdbcStore implements Store {
     private static final String QUOTA = "tenant_key, app_version, used, exhausted, last_at, last_by";
     private static final String REQUEST = "id, tenant_key, chat_id, message_id, requester, app_version, scopes, status, created_at, granted_at";
     private static final String SUBSCRIPTION = "approval_code, chat_id, tenant_key, subscribed_by, subscribed_at";
-    private static final String APPROVAL_CARD = "chat_id, instance_code, approval_code, tenant_key, message_id, history, synced,"
-            + " version, updated_at";
+    private static final String APPROVAL_CARD = "chat_id, instance_code, approval_code, tenant_key, history, version, updated_at";
+    private static final String OUTBOX = "id, kind, topic, target, chat_id, tenant_key, card_name, card_json, uuid, what,"
+            + " attempts, due_at, expires_at, created_at";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HikariDataSource ds;
     private final boolean postgres;
     private final Checkpointer checkpointer;
+    /** The connection of an {@link #atomically} view, whose transaction the caller owns; null for the pooled store. */
+    private final Connection bound;
 
-    private JdbcStore(HikariDataSource ds, boolean postgres, Checkpointer checkpointer) {
+    private JdbcStore(HikariDataSource ds, boolean postgres, Checkpointer checkpointer, Connection bound) {
         this.ds = ds;
         this.postgres = postgres;
         this.checkpointer = checkpointer;
+        this.bound = bound;
     }
 
     /** Opens the database named by a {@code DATABASE_URL} value and brings its schema up to date. */
@@ -53,7 +58,13 @@ public final class JdbcStore implements Store {
             ds.close();
             throw new StoreException("cannot migrate " + t, e);
         }
-        return new JdbcStore(ds, t.postgres(), t.postgres() ? null : Checkpointer.start(t.jdbcUrl()));
+        return new JdbcStore(ds, t.postgres(), t.postgres() ? null : Checkpointer.start(t.jdbcUrl()), null);
+    }
+
+    @Override
+    public <T> T atomically(Function<Store, T> work) {
+        if (bound != null) return work.apply(this);
+        return inTransaction("atomically", c -> work.apply(new JdbcStore(ds, postgres, null, c)));
     }
 
     @Override
@@ -132,13 +143,6 @@ public final class JdbcStore implements Store {
     }
 
     @Override
-    public void inboxRetryAt(long id, String owner, Instant at, String why) {
-        // still 'working', but with no owner and a lease that ends at the retry time: the poller takes it then
-        update("UPDATE inbox SET owner = NULL, lease_until = ?, error = ? WHERE id = ? AND owner = ? AND status = 'working'",
-                at.toEpochMilli(), why, id, owner);
-    }
-
-    @Override
     public void inboxRelease(long id, String owner) {
         update("UPDATE inbox SET status = 'pending', owner = NULL, lease_until = NULL WHERE id = ? AND owner = ? AND status = 'working'",
                 id, owner);
@@ -160,15 +164,26 @@ public final class JdbcStore implements Store {
     }
 
     @Override
-    public ActionClaim claimAction(String key, Instant now) {
-        if (update("INSERT INTO card_actions (action_key, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                key, now.toEpochMilli()) == 1) {
-            return new ActionClaim(true, false, null);
+    public ActionClaim claimAction(String key, Instant now, Instant deadline) {
+        if (update("INSERT INTO card_actions (action_key, created_at, deadline) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                key, now.toEpochMilli(), deadline.toEpochMilli()) == 1) {
+            return new ActionClaim(true, false, null, deadline);
         }
-        return query("SELECT finished, response FROM card_actions WHERE action_key = ?",
-                rs -> new ActionClaim(false, rs.getInt(1) == 1, rs.getString(2)), key)
+        // the earlier claim's handler died before it answered (nothing to give instead): this click takes it over
+        if (update("UPDATE card_actions SET deadline = ? WHERE action_key = ? AND finished = 0 AND response IS NULL"
+                + " AND COALESCE(deadline, 0) < ?", deadline.toEpochMilli(), key, now.toEpochMilli()) == 1) {
+            return new ActionClaim(true, false, null, deadline);
+        }
+        return query("SELECT finished, response, deadline FROM card_actions WHERE action_key = ?",
+                rs -> new ActionClaim(false, rs.getInt(1) == 1, rs.getString(2), Instant.ofEpochMilli(rs.getLong(3))), key)
                 .stream().findFirst()
-                .orElseGet(() -> claimAction(key, now));
+                .orElseGet(() -> claimAction(key, now, deadline));
+    }
+
+    @Override
+    public void holdAction(String key, String fallbackResponse, Instant deadline) {
+        update("UPDATE card_actions SET response = ?, deadline = ? WHERE action_key = ? AND finished = 0",
+                fallbackResponse, deadline.toEpochMilli(), key);
     }
 
     @Override
@@ -211,18 +226,15 @@ public final class JdbcStore implements Store {
     }
 
     @Override
-    public boolean tryStartApply(String tenantKey, Instant now, Duration cooldown) {
-        // one statement: two replicas racing cannot both see the old start and both win
-        String sql = "INSERT INTO apply_guard (tenant_key, started_at) VALUES (?, ?)"
-                + " ON CONFLICT (tenant_key) DO UPDATE SET started_at = excluded.started_at"
-                + " WHERE apply_guard.started_at <= ?";
-        return update(sql, tenantKey, now.toEpochMilli(), now.minus(cooldown).toEpochMilli()) == 1;
+    public void noteApplyStart(String tenantKey, Instant at, String by) {
+        update("INSERT INTO apply_guard (tenant_key, started_at, started_by) VALUES (?, ?, ?) ON CONFLICT (tenant_key)"
+                + " DO UPDATE SET started_at = excluded.started_at, started_by = excluded.started_by", tenantKey, at.toEpochMilli(), by);
     }
 
     @Override
-    public Optional<Instant> lastApplyStart(String tenantKey) {
-        return query("SELECT started_at FROM apply_guard WHERE tenant_key = ?", rs -> Instant.ofEpochMilli(rs.getLong(1)), tenantKey)
-                .stream().findFirst();
+    public Optional<ApplyStart> lastApplyStart(String tenantKey) {
+        return query("SELECT started_at, started_by FROM apply_guard WHERE tenant_key = ?",
+                rs -> new ApplyStart(Instant.ofEpochMilli(rs.getLong(1)), rs.getString(2)), tenantKey).stream().findFirst();
     }
 
     @Override
@@ -257,6 +269,11 @@ public final class JdbcStore implements Store {
         return update("INSERT INTO leases (name, owner, until_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE"
                         + " SET owner = excluded.owner, until_at = excluded.until_at WHERE leases.until_at < ? OR leases.owner = ?",
                 name, owner, now.plus(ttl).toEpochMilli(), now.toEpochMilli(), owner) == 1;
+    }
+
+    @Override
+    public void releaseLease(String name, String owner) {
+        update("DELETE FROM leases WHERE name = ? AND owner = ?", name, owner);
     }
 
     @Override
@@ -344,15 +361,86 @@ public final class JdbcStore implements Store {
     public boolean saveApprovalCard(ApprovalCard c) {
         String history = writeHistory(c.history());
         if (c.version() == 0) {
-            return update("INSERT INTO approval_cards (chat_id, instance_code, approval_code, tenant_key, message_id, history,"
-                            + " synced, version, updated_at) VALUES (?,?,?,?,?,?,?,1,?) ON CONFLICT DO NOTHING",
-                    c.chatId(), c.instanceCode(), c.approvalCode(), c.tenantKey(), c.messageId(), history, c.synced() ? 1 : 0,
-                    c.updatedAt().toEpochMilli()) == 1;
+            return update("INSERT INTO approval_cards (chat_id, instance_code, approval_code, tenant_key, history, version,"
+                            + " updated_at) VALUES (?,?,?,?,?,1,?) ON CONFLICT DO NOTHING",
+                    c.chatId(), c.instanceCode(), c.approvalCode(), c.tenantKey(), history, c.updatedAt().toEpochMilli()) == 1;
         }
-        return update("UPDATE approval_cards SET message_id = ?, history = ?, synced = ?, version = version + 1, updated_at = ?"
+        return update("UPDATE approval_cards SET history = ?, version = version + 1, updated_at = ?"
                         + " WHERE chat_id = ? AND instance_code = ? AND version = ?",
-                c.messageId(), history, c.synced() ? 1 : 0, c.updatedAt().toEpochMilli(), c.chatId(), c.instanceCode(),
-                c.version()) == 1;
+                history, c.updatedAt().toEpochMilli(), c.chatId(), c.instanceCode(), c.version()) == 1;
+    }
+
+    @Override
+    public void outboxAdd(List<OutboxMessage> messages) {
+        if (messages.isEmpty()) return;
+        String sql = "INSERT INTO outbox (kind, topic, target, chat_id, tenant_key, card_name, card_json, uuid, once_key, what,"
+                + " status, attempts, due_at, expires_at, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,'pending',0,?,?,?)"
+                + " ON CONFLICT DO NOTHING";
+        inTransaction("outbox add", c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                for (OutboxMessage m : messages) {
+                    bind(ps, new Object[]{m.kind().name(), m.topic(), m.target(), m.chatId(), m.tenantKey(), m.cardName(),
+                            m.cardJson(), m.uuid(), m.once() ? m.uuid() : null, m.what(), m.dueAt().toEpochMilli(),
+                            m.expiresAt().toEpochMilli(), m.createdAt().toEpochMilli()});
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+                return null;
+            }
+        });
+    }
+
+    @Override
+    public List<OutboxMessage> outboxClaim(String owner, Instant now, Duration lease, int limit) {
+        String due = "((status = 'pending' AND due_at <= ?) OR (status = 'working' AND lease_until < ?))";
+        String pick = "SELECT id FROM outbox WHERE " + due + " ORDER BY id LIMIT ?" + (postgres ? " FOR UPDATE SKIP LOCKED" : "");
+        String sql = "UPDATE outbox SET status = 'working', owner = ?, lease_until = ?, attempts = attempts + 1"
+                + " WHERE id IN (" + pick + ") AND " + due + " RETURNING " + OUTBOX;
+        long t = now.toEpochMilli();
+        return query(sql, JdbcStore::outbox, owner, now.plus(lease).toEpochMilli(), t, t, limit, t, t)
+                .stream().sorted(Comparator.comparingLong(OutboxMessage::id)).toList();
+    }
+
+    @Override
+    public boolean outboxSuperseded(OutboxMessage m) {
+        return !query("SELECT 1 FROM outbox WHERE topic = ? AND id > ? LIMIT 1", rs -> 1, m.topic(), m.id()).isEmpty();
+    }
+
+    @Override
+    public boolean outboxFinish(long id, String owner, String status, String messageId, String error, Instant at) {
+        return update("UPDATE outbox SET status = ?, message_id = ?, error = ?, finished_at = ?, lease_until = NULL"
+                + " WHERE id = ? AND owner = ? AND status = 'working'", status, messageId, error, at.toEpochMilli(), id, owner) == 1;
+    }
+
+    @Override
+    public void outboxRetryAt(long id, String owner, Instant at, String error) {
+        update("UPDATE outbox SET status = 'pending', owner = NULL, lease_until = NULL, due_at = ?, error = ?"
+                + " WHERE id = ? AND owner = ? AND status = 'working'", at.toEpochMilli(), error, id, owner);
+    }
+
+    @Override
+    public long outboxDepth() {
+        return query("SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'working')", rs -> rs.getLong(1)).get(0);
+    }
+
+    @Override
+    public int outboxPurge(Instant before) {
+        return update("DELETE FROM outbox WHERE status NOT IN ('pending', 'working') AND created_at < ?", before.toEpochMilli());
+    }
+
+    @Override
+    public Optional<String> cardSlot(String slot) {
+        return query("SELECT message_id FROM card_slots WHERE slot = ?", rs -> rs.getString(1), slot).stream().findFirst();
+    }
+
+    @Override
+    public void saveCardSlot(String slot, String messageId, Instant at) {
+        if (messageId == null) {
+            update("DELETE FROM card_slots WHERE slot = ?", slot);
+            return;
+        }
+        update("INSERT INTO card_slots (slot, message_id, updated_at) VALUES (?, ?, ?) ON CONFLICT (slot)"
+                + " DO UPDATE SET message_id = excluded.message_id, updated_at = excluded.updated_at", slot, messageId, at.toEpochMilli());
     }
 
     @Override
@@ -371,6 +459,7 @@ public final class JdbcStore implements Store {
 
     @Override
     public void close() {
+        if (bound != null) return;
         if (checkpointer != null) checkpointer.close();
         ds.close();
     }
@@ -382,6 +471,13 @@ public final class JdbcStore implements Store {
 
     private static Quota quota(ResultSet rs) throws SQLException {
         return new Quota(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getInt(4) == 1, nullableInstant(rs, 5), rs.getString(6));
+    }
+
+    private static OutboxMessage outbox(ResultSet rs) throws SQLException {
+        return new OutboxMessage(rs.getLong(1), OutboxMessage.Kind.valueOf(rs.getString(2)), rs.getString(3), rs.getString(4),
+                rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10),
+                rs.getInt(11), Instant.ofEpochMilli(rs.getLong(12)), Instant.ofEpochMilli(rs.getLong(13)),
+                Instant.ofEpochMilli(rs.getLong(14)));
     }
 
     private static ApplyRequest request(ResultSet rs) throws SQLException {
@@ -397,8 +493,8 @@ public final class JdbcStore implements Store {
     }
 
     private static ApprovalCard approvalCard(ResultSet rs) throws SQLException {
-        return new ApprovalCard(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                readHistory(rs.getString(6)), rs.getInt(7) == 1, rs.getLong(8), Instant.ofEpochMilli(rs.getLong(9)));
+        return new ApprovalCard(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                readHistory(rs.getString(5)), rs.getLong(6), Instant.ofEpochMilli(rs.getLong(7)));
     }
 
     private static String writeHistory(List<ApprovalStatusChange> history) {
@@ -446,6 +542,13 @@ public final class JdbcStore implements Store {
 
     /** Runs {@code work} in one transaction: committed if it returns, rolled back if it throws. */
     private <T> T inTransaction(String what, InTransaction<T> work) {
+        if (bound != null) {
+            try {
+                return work.run(bound);
+            } catch (SQLException e) {
+                throw new StoreException(what, e);
+            }
+        }
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -464,24 +567,36 @@ public final class JdbcStore implements Store {
     }
 
     private int update(String sql, Object... args) {
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            bind(ps, args);
-            return ps.executeUpdate();
-        } catch (SQLException e) {
-            throw new StoreException(sql, e);
-        }
+        return withConnection(sql, c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                bind(ps, args);
+                return ps.executeUpdate();
+            }
+        });
     }
 
     private <T> List<T> query(String sql, RowMapper<T> mapper, Object... args) {
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            bind(ps, args);
-            List<T> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) out.add(mapper.map(rs));
+        return withConnection(sql, c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                bind(ps, args);
+                List<T> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) out.add(mapper.map(rs));
+                }
+                return out;
             }
-            return out;
+        });
+    }
+
+    /** One statement on the bound connection, or on one from the pool (auto-commit). */
+    private <T> T withConnection(String what, InTransaction<T> work) {
+        try {
+            if (bound != null) return work.run(bound);
+            try (Connection c = ds.getConnection()) {
+                return work.run(c);
+            }
         } catch (SQLException e) {
-            throw new StoreException(sql, e);
+            throw new StoreException(what, e);
         }
     }
 

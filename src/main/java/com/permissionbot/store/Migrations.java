@@ -107,7 +107,41 @@ final class Migrations {
                       scope TEXT NOT NULL,
                       granted INTEGER NOT NULL,
                       seen_at BIGINT NOT NULL,
-                      PRIMARY KEY (tenant_key, scope))"""));
+                      PRIMARY KEY (tenant_key, scope))"""),
+            List.of(
+                    """
+                    CREATE TABLE outbox (
+                      id %ID%,
+                      kind TEXT NOT NULL,
+                      topic TEXT NOT NULL,
+                      target TEXT NOT NULL,
+                      chat_id TEXT,
+                      tenant_key TEXT,
+                      card_name TEXT NOT NULL,
+                      card_json TEXT NOT NULL,
+                      uuid TEXT,
+                      once_key TEXT UNIQUE,
+                      what TEXT NOT NULL,
+                      status TEXT NOT NULL,
+                      owner TEXT,
+                      lease_until BIGINT,
+                      attempts INTEGER NOT NULL DEFAULT 0,
+                      due_at BIGINT NOT NULL,
+                      expires_at BIGINT NOT NULL,
+                      created_at BIGINT NOT NULL,
+                      finished_at BIGINT,
+                      message_id TEXT,
+                      error TEXT)""",
+                    "CREATE INDEX outbox_due ON outbox (status, due_at)",
+                    "CREATE INDEX outbox_topic ON outbox (topic, id)",
+                    "CREATE TABLE card_slots (slot TEXT PRIMARY KEY, message_id TEXT NOT NULL, updated_at BIGINT NOT NULL)",
+                    // approval status cards sent before the outbox keep being updated in place
+                    """
+                    INSERT INTO card_slots (slot, message_id, updated_at)
+                      SELECT 'approval:' || chat_id || ':' || instance_code, message_id, updated_at
+                      FROM approval_cards WHERE message_id IS NOT NULL""",
+                    "ALTER TABLE card_actions ADD COLUMN deadline BIGINT",
+                    "ALTER TABLE apply_guard ADD COLUMN started_by TEXT"));
 
     static int latest() {
         return STEPS.size();

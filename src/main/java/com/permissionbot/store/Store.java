@@ -8,12 +8,19 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Everything the bot persists: the inbox, card-click claims, the audit log, the apply quota ledger and requests,
- * approval subscriptions and approval status cards.
+ * approval subscriptions and approval status cards, and the outbox of cards the bot still owes.
  */
 public interface Store extends AutoCloseable {
+
+    /**
+     * Runs {@code work} in one transaction on a view of this store bound to it: everything it does is committed when
+     * it returns, and nothing when it throws. Use only the view inside, and make no platform calls there.
+     */
+    <T> T atomically(Function<Store, T> work);
 
     /** Stores a new row leased to {@code owner}; empty when its dedup key or event id was seen before. */
     Optional<InboxRow> inboxInsert(InboxRow row, String owner, Instant leaseUntil);
@@ -33,9 +40,6 @@ public interface Store extends AutoCloseable {
     /** Marks a row done or failed; false if the row is no longer this owner's (another took it over). */
     boolean inboxFinish(long id, String owner, String status, String error, Instant now);
 
-    /** Puts a row this owner holds back in the queue, to be taken again at {@code at} (a retry with back-off). */
-    void inboxRetryAt(long id, String owner, Instant at, String why);
-
     /** Returns a leased row to the queue (for example at shutdown). */
     void inboxRelease(long id, String owner);
 
@@ -47,8 +51,14 @@ public interface Store extends AutoCloseable {
 
     Optional<InboxRow> inboxFind(String dedupKey);
 
-    /** Claims a card click by its key; the first caller gets {@code fresh}, later ones the stored state. */
-    ActionClaim claimAction(String key, Instant now);
+    /**
+     * Claims a card click by its key until {@code deadline}; the first caller gets {@code fresh}, later ones the stored
+     * state. A claim still unfinished after its deadline with no answer to give (its handler died) is taken over.
+     */
+    ActionClaim claimAction(String key, Instant now, Instant deadline);
+
+    /** Keeps a claimed click running until {@code deadline}, with the answer to give if it never reports back. */
+    void holdAction(String key, String fallbackResponse, Instant deadline);
 
     /** Records the answer to a claimed click so a repeat gets the same answer. */
     void finishAction(String key, String response, Instant now);
@@ -68,14 +78,11 @@ public interface Store extends AutoCloseable {
     /** Notes that the platform answered 212003 for this version (the ledger then shows 10/10). */
     Quota markExhausted(String tenantKey, String appVersion, Instant at);
 
-    /**
-     * Starts an apply for the tenant unless another started less than {@code cooldown} before {@code now}, on any
-     * replica; true when this caller won and may go on.
-     */
-    boolean tryStartApply(String tenantKey, Instant now, Duration cooldown);
+    /** Notes an application that may have spent quota (a success, or one the platform never answered). */
+    void noteApplyStart(String tenantKey, Instant at, String by);
 
-    /** When the tenant's last apply started, if one ever did. */
-    Optional<Instant> lastApplyStart(String tenantKey);
+    /** The tenant's last application that may have spent quota, if there was one. */
+    Optional<ApplyStart> lastApplyStart(String tenantKey);
 
     /** Stores a successful application; returns it with its id. */
     ApplyRequest saveApplyRequest(ApplyRequest request);
@@ -91,6 +98,9 @@ public interface Store extends AutoCloseable {
 
     /** Takes or extends the named lease for {@code ttl}; false while another owner holds it. */
     boolean tryLease(String name, String owner, Instant now, Duration ttl);
+
+    /** Gives the named lease up, if this owner holds it. */
+    void releaseLease(String name, String owner);
 
     /** The grant status the watcher saw last time for the tenant (scope to granted). */
     Map<String, Boolean> grantSnapshot(String tenantKey);
@@ -127,6 +137,36 @@ public interface Store extends AutoCloseable {
      * False when another writer got there first: read it again and merge.
      */
     boolean saveApprovalCard(ApprovalCard card);
+
+    /** Adds cards the bot owes; a send or reply whose uuid is already in the outbox is not added twice. */
+    void outboxAdd(List<OutboxMessage> messages);
+
+    /** Takes up to {@code limit} rows that are due (or whose lease ran out: a dead sender), leasing them to {@code owner}. */
+    List<OutboxMessage> outboxClaim(String owner, Instant now, Duration lease, int limit);
+
+    /** Whether a newer row of the same topic exists, which makes this one out of date. */
+    boolean outboxSuperseded(OutboxMessage m);
+
+    /**
+     * Ends a row this owner holds: {@code sent} (with the message it became), {@code superseded}, {@code failed}
+     * or {@code expired}; false if another owner had taken it over.
+     */
+    boolean outboxFinish(long id, String owner, String status, String messageId, String error, Instant at);
+
+    /** Puts a row this owner holds back, to be tried again at {@code at}. */
+    void outboxRetryAt(long id, String owner, Instant at, String error);
+
+    /** Rows not delivered yet. */
+    long outboxDepth();
+
+    /** Deletes delivered or given-up rows created before {@code before}. */
+    int outboxPurge(Instant before);
+
+    /** The message a card slot was sent as, if it was. */
+    Optional<String> cardSlot(String slot);
+
+    /** Remembers (or forgets, with null) the message a card slot was sent as. */
+    void saveCardSlot(String slot, String messageId, Instant at);
 
     void audit(AuditEntry entry);
 

@@ -1,6 +1,7 @@
 package com.permissionbot.approval;
 
 import com.permissionbot.feishu.PlatformResult;
+import com.permissionbot.feishu.RetryPolicy;
 import com.permissionbot.store.ApprovalSubscription;
 import com.permissionbot.store.AuditEntry;
 import com.permissionbot.support.FakeGateway;
@@ -113,10 +114,10 @@ class ApprovalConversationTest {
     }
 
     @Test
-    void a_service_error_1395001_is_tried_three_times_then_reported() {
-        chat.platform.subscribeAnswers(fail(1395001, 400), fail(1395001, 400), fail(1395001, 400), fail(1395001, 400));
-        chat.user("subscribe approval " + CODE).repliesWith("approval_service_error").showing("1395001", "log-1395001", "3 times");
-        assertEquals(3, chat.platform.subscribeCalls.get());
+    void a_service_error_1395001_is_tried_four_times_then_reported() {
+        chat.platform.subscribeAnswers(fail(1395001, 400), fail(1395001, 400), fail(1395001, 400), fail(1395001, 400), fail(1395001, 400));
+        chat.user("subscribe approval " + CODE).repliesWith("approval_service_error").showing("1395001", "log-1395001", "4 times");
+        assertEquals(RetryPolicy.CALLS, chat.platform.subscribeCalls.get());
         assertTrue(chat.store.approvalSubscription(CODE, "oc_chat").isEmpty());
     }
 
@@ -176,10 +177,17 @@ class ApprovalConversationTest {
     }
 
     @Test
-    void no_answer_three_times_says_it_is_unknown_and_safe_to_repeat() {
-        chat.platform.subscribeAnswers(network(), network(), network());
-        chat.user("subscribe approval " + CODE).repliesWith("approval_failed").showing("did not answer", "3 tries", "-1");
-        assertEquals(3, chat.platform.subscribeCalls.get());
+    void no_answer_four_times_says_it_is_unknown_and_safe_to_repeat() {
+        chat.platform.subscribeAnswers(network(), network(), network(), network());
+        chat.user("subscribe approval " + CODE).repliesWith("approval_failed").showing("did not answer", "4 tries", "-1");
+        assertEquals(RetryPolicy.CALLS, chat.platform.subscribeCalls.get());
+    }
+
+    @Test
+    void a_subscription_existed_answer_after_a_call_that_got_no_answer_counts_as_subscribing_now() {
+        chat.platform.subscribeAnswers(network(), fail(ApprovalService.CODE_SUBSCRIPTION_EXISTED, 400));
+        chat.user("subscribe approval " + CODE).repliesWith("approval_subscribed").notShowing("1390007");
+        assertTrue(chat.store.approvalSubscription(CODE, "oc_chat").isPresent());
     }
 
     @Test
@@ -232,9 +240,9 @@ class ApprovalConversationTest {
     @Test
     void a_failed_platform_unsubscribe_still_removes_the_chat_and_shows_code_and_log_id() {
         chat.user("subscribe approval " + CODE);
-        chat.platform.unsubscribeAnswers(fail(1395001, 400), fail(1395001, 400), fail(1395001, 400));
+        chat.platform.unsubscribeAnswers(fail(1395001, 400), fail(1395001, 400), fail(1395001, 400), fail(1395001, 400));
         chat.user("unsubscribe approval " + CODE).repliesWith("approval_unsubscribed").showing("1395001", "log-1395001", "failed");
-        assertEquals(3, chat.platform.unsubscribeCalls.get());
+        assertEquals(RetryPolicy.CALLS, chat.platform.unsubscribeCalls.get());
         assertTrue(chat.store.approvalSubscription(CODE, "oc_chat").isEmpty());
     }
 

@@ -9,6 +9,8 @@ import com.permissionbot.store.ApprovalStatusChange;
 import com.permissionbot.store.ApprovalSubscription;
 import com.permissionbot.store.JdbcStore;
 import com.permissionbot.store.Store;
+import com.permissionbot.outbox.Outbox;
+import com.permissionbot.support.TestOutbox;
 import com.permissionbot.support.FakeGateway;
 import com.permissionbot.support.FakeGateway.Said;
 import org.junit.jupiter.api.AfterEach;
@@ -30,7 +32,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** approval_instance events to status cards: one card per instance and chat, sent once, then patched in place. */
+/**
+ * approval_instance events to status cards: one card per instance and chat, sent once, then patched in place, each
+ * stored with the change that caused it and delivered by the outbox.
+ */
 class ApprovalEventsTest {
     static final String CODE = "7C468A54-8745-2245-9675-08B7C63E7A85";
     static final String INSTANCE = "81D31358-93AF-92D6-7425-01A5D67C4E71";
@@ -89,16 +94,22 @@ class ApprovalEventsTest {
         return bot.store.approvalCard("oc_chat", INSTANCE).orElseThrow();
     }
 
+    /** The instance's event is shown once the outbox has delivered what it owes. */
+    private void show(String event) {
+        events.onInstanceEvent(event);
+        bot.awaitDelivered();
+    }
+
     @Test
     void the_first_event_sends_a_card_and_later_ones_patch_the_same_card() {
-        events.onInstanceEvent(event("u1", "PENDING", String.valueOf(T1)));
+        show(event("u1", "PENDING", String.valueOf(T1)));
         assertEquals(1, sends().size());
         Said sent = sends().get(0);
         assertEquals("oc_chat", sent.target());
         assertEquals("Approval: Pending", title(sent.card()));
         assertEquals("blue", sent.card().json().path("header").path("template").asText());
 
-        events.onInstanceEvent(event("u2", "APPROVED", String.valueOf(T1 + 60_000)));
+        show(event("u2", "APPROVED", String.valueOf(T1 + 60_000)));
         assertEquals(1, sends().size(), "one card per instance");
         assertEquals(1, updates().size());
         Said patched = updates().get(0);
@@ -112,32 +123,31 @@ class ApprovalEventsTest {
         assertTrue(json.contains("审批：已通过"), json);
 
         ApprovalCard card = stored();
-        assertEquals(sent.messageId(), card.messageId());
-        assertTrue(card.synced());
+        assertEquals(sent.messageId(), bot.store.cardSlot(card.slot()).orElseThrow());
         assertEquals(List.of("PENDING", "APPROVED"), card.history().stream().map(ApprovalStatusChange::status).toList());
     }
 
     @Test
     void a_duplicate_event_changes_nothing() {
         String e = event("u1", "PENDING", String.valueOf(T1));
-        events.onInstanceEvent(e);
-        events.onInstanceEvent(e);
-        events.onInstanceEvent(event("u1-resent-under-a-new-uuid", "PENDING", String.valueOf(T1)));
+        show(e);
+        show(e);
+        show(event("u1-resent-under-a-new-uuid", "PENDING", String.valueOf(T1)));
         assertEquals(1, bot.platform.said.size());
         assertEquals(1, stored().history().size());
     }
 
     @Test
     void an_older_event_arriving_late_is_listed_in_order_but_never_becomes_current() {
-        events.onInstanceEvent(event("u2", "APPROVED", String.valueOf(T1 + 60_000)));
-        events.onInstanceEvent(event("u1", "PENDING", String.valueOf(T1)));
+        show(event("u2", "APPROVED", String.valueOf(T1 + 60_000)));
+        show(event("u1", "PENDING", String.valueOf(T1)));
         Said last = updates().get(updates().size() - 1);
         assertEquals("Approval: Approved", title(last.card()));
         String json = text(last.card());
         assertTrue(json.indexOf("UTC  Pending") < json.indexOf("UTC  Approved"), "oldest first: " + json);
         assertEquals(List.of("PENDING", "APPROVED"), stored().history().stream().map(ApprovalStatusChange::status).toList());
 
-        events.onInstanceEvent(event("u3", "REVERTED", T1 + 120_000));
+        show(event("u3", "REVERTED", T1 + 120_000));
         assertEquals("Approval: Revoked", title(updates().get(updates().size() - 1).card()));
         assertEquals("orange", updates().get(updates().size() - 1).card().json().path("header").path("template").asText());
     }
@@ -165,8 +175,8 @@ class ApprovalEventsTest {
     void a_malformed_event_is_dropped_without_a_card() {
         ObjectNode noInstance = (ObjectNode) BotJson.tree(event("u1", "PENDING", String.valueOf(T1)));
         ((ObjectNode) noInstance.get("event")).remove("instance_code");
-        events.onInstanceEvent(noInstance.toString());
-        events.onInstanceEvent("{not json");
+        show(noInstance.toString());
+        show("{not json");
         assertThrows(IllegalArgumentException.class,
                 () -> ApprovalInstanceEvent.parse(BotJson.tree(event("u2", "", String.valueOf(T1))), Instant.now()));
         assertTrue(bot.platform.said.isEmpty());
@@ -174,7 +184,7 @@ class ApprovalEventsTest {
 
     @Test
     void events_for_a_code_nobody_subscribed_are_dropped() {
-        events.onInstanceEvent(event("u1", "11111111-2222-3333", INSTANCE, "PENDING", String.valueOf(T1)));
+        show(event("u1", "11111111-2222-3333", INSTANCE, "PENDING", String.valueOf(T1)));
         assertTrue(bot.platform.said.isEmpty());
         assertTrue(bot.store.approvalCard("oc_chat", INSTANCE).isEmpty());
     }
@@ -183,29 +193,32 @@ class ApprovalEventsTest {
     void events_of_another_tenant_are_not_shown() {
         ObjectNode other = (ObjectNode) BotJson.tree(event("u1", "PENDING", String.valueOf(T1)));
         ((ObjectNode) other.get("event")).put("tenant_key", "tenant_other");
-        events.onInstanceEvent(other.toString());
+        show(other.toString());
         assertTrue(bot.platform.said.isEmpty());
     }
 
     @Test
     void each_subscribed_chat_gets_its_own_card_per_instance() {
         bot.store.addApprovalSubscription(new ApprovalSubscription(CODE, "oc_two", ApprovalScript.TENANT, "ou_bob", bot.clock.instant()));
-        events.onInstanceEvent(event("u1", "PENDING", String.valueOf(T1)));
-        events.onInstanceEvent(event("u2", CODE, "OTHER-INSTANCE-0001", "PENDING", String.valueOf(T1)));
-        events.onInstanceEvent(event("u3", "REJECTED", String.valueOf(T1 + 1000)));
-        assertEquals(List.of("oc_chat", "oc_two", "oc_chat", "oc_two"), sends().stream().map(Said::target).toList());
+        show(event("u1", "PENDING", String.valueOf(T1)));
+        show(event("u2", CODE, "OTHER-INSTANCE-0001", "PENDING", String.valueOf(T1)));
+        show(event("u3", "REJECTED", String.valueOf(T1 + 1000)));
+        assertEquals(List.of("oc_chat", "oc_chat", "oc_two", "oc_two"), sends().stream().map(Said::target).sorted().toList());
         assertEquals(2, updates().size());
         assertTrue(updates().stream().allMatch(u -> title(u.card()).equals("Approval: Rejected")));
     }
 
     @Test
     void a_restarted_bot_keeps_updating_the_same_card() {
-        events.onInstanceEvent(event("u1", "PENDING", String.valueOf(T1)));
+        show(event("u1", "PENDING", String.valueOf(T1)));
         String messageId = sends().get(0).messageId();
+        bot.outbox.close();
         bot.store.close();
-        try (Store reopened = JdbcStore.open("jdbc:sqlite:" + bot.db)) {
-            ApprovalEvents afterRestart = new ApprovalEvents(reopened, bot.platform, bot.cards, bot.clock, Duration.ZERO);
+        try (Store reopened = JdbcStore.open("jdbc:sqlite:" + bot.db);
+             Outbox outbox = TestOutbox.over(reopened, bot.platform, bot.clock)) {
+            ApprovalEvents afterRestart = new ApprovalEvents(reopened, bot.cards, bot.clock, outbox::wake);
             afterRestart.onInstanceEvent(event("u2", "APPROVED", String.valueOf(T1 + 5000)));
+            ApprovalScript.await(() -> reopened.outboxDepth() == 0);
             assertEquals(1, sends().size());
             assertEquals(messageId, updates().get(0).target());
             assertEquals(2, reopened.approvalCard("oc_chat", INSTANCE).orElseThrow().history().size());
@@ -213,44 +226,39 @@ class ApprovalEventsTest {
     }
 
     @Test
-    void a_card_that_could_not_be_sent_is_sent_with_the_whole_history_on_the_next_event() {
+    void a_card_the_platform_refused_is_sent_with_the_whole_history_on_the_next_event() {
         bot.platform.sendFails(FakeGateway.fail(230002, 400));
-        events.onInstanceEvent(event("u1", "PENDING", String.valueOf(T1)));
-        assertTrue(sends().isEmpty());
-        assertFalse(stored().synced());
-        events.onInstanceEvent(event("u2", "APPROVED", String.valueOf(T1 + 1000)));
+        show(event("u1", "PENDING", String.valueOf(T1)));
+        assertTrue(sends().isEmpty(), "230002 (the bot is not in the chat) is not repeated");
+        show(event("u2", "APPROVED", String.valueOf(T1 + 1000)));
         assertEquals(1, sends().size());
         String json = text(sends().get(0).card());
         assertTrue(json.contains("Pending") && json.contains("Approved"), json);
-        assertTrue(stored().synced());
     }
 
     @Test
-    void a_failed_update_is_repeated_when_the_same_event_comes_again() {
-        events.onInstanceEvent(event("u1", "PENDING", String.valueOf(T1)));
-        bot.platform.updateFails(FakeGateway.fail(230020, 400), FakeGateway.fail(230020, 400));
-        String approved = event("u2", "APPROVED", String.valueOf(T1 + 1000));
-        events.onInstanceEvent(approved);
-        assertTrue(updates().isEmpty());
-        assertFalse(stored().synced());
-        events.onInstanceEvent(approved);
+    void a_rate_limited_update_is_delivered_by_the_outbox_without_another_event() {
+        show(event("u1", "PENDING", String.valueOf(T1)));
+        bot.platform.updateFails(FakeGateway.fail(230020, 400), FakeGateway.fail(230020, 400), FakeGateway.rateLimited(Duration.ofMillis(10)));
+        show(event("u2", "APPROVED", String.valueOf(T1 + 1000)));
         assertEquals(1, updates().size());
         assertEquals("Approval: Approved", title(updates().get(0).card()));
-        assertTrue(stored().synced());
+        show(event("u2", "APPROVED", String.valueOf(T1 + 1000)));
+        assertEquals(1, updates().size(), "the same event again changes nothing");
     }
 
     @Test
-    void a_rate_limited_update_is_retried_once() {
-        events.onInstanceEvent(event("u1", "PENDING", String.valueOf(T1)));
-        bot.platform.updateFails(FakeGateway.rateLimited(Duration.ofMillis(10)));
-        events.onInstanceEvent(event("u2", "APPROVED", String.valueOf(T1 + 1000)));
-        assertEquals(1, updates().size());
-        assertTrue(stored().synced());
+    void a_status_change_during_an_outage_is_shown_once_the_platform_is_back() {
+        show(event("u1", "PENDING", String.valueOf(T1)));
+        bot.platform.updateFails(FakeGateway.fail(PlatformResult.NETWORK, 0), FakeGateway.fail(5000, 500),
+                FakeGateway.fail(PlatformResult.NETWORK, 0), FakeGateway.fail(5000, 500), FakeGateway.fail(5000, 500));
+        show(event("u2", "APPROVED", String.valueOf(T1 + 1000)));
+        assertEquals("Approval: Approved", title(updates().get(updates().size() - 1).card()), "the final status reached the chat");
     }
 
     @Test
     void an_unknown_status_is_shown_by_its_raw_name() {
-        events.onInstanceEvent(event("u1", "TRANSFERRED_<at id=all></at>", String.valueOf(T1)));
+        show(event("u1", "TRANSFERRED_<at id=all></at>", String.valueOf(T1)));
         Said sent = sends().get(0);
         assertEquals("Approval: Status changed", title(sent.card()));
         String json = text(sent.card());
@@ -283,9 +291,10 @@ class ApprovalEventsTest {
     @Test
     void two_replicas_racing_on_one_instance_make_one_card_with_every_change() throws Exception {
         ApprovalGateway shared = bot.platform;
-        try (Store second = JdbcStore.open("jdbc:sqlite:" + bot.db)) {
+        try (Store second = JdbcStore.open("jdbc:sqlite:" + bot.db);
+             Outbox secondOutbox = TestOutbox.over(second, shared, bot.clock, "replica-2")) {
             ApprovalEvents a = events;
-            ApprovalEvents b = new ApprovalEvents(second, shared, bot.cards, bot.clock, Duration.ZERO);
+            ApprovalEvents b = new ApprovalEvents(second, bot.cards, bot.clock, secondOutbox::wake);
             ExecutorService pool = Executors.newFixedThreadPool(4);
             List<Future<?>> jobs = new ArrayList<>();
             String[] statuses = {"PENDING", "OVERTIME_CLOSE", "OVERTIME_RECOVER", "APPROVED", "REVERTED", "REJECTED", "CANCELED", "DELETED"};
@@ -296,12 +305,16 @@ class ApprovalEventsTest {
             }
             for (Future<?> f : jobs) f.get();
             pool.shutdown();
+            bot.awaitDelivered();
             List<String> ids = sends().stream().map(Said::messageId).distinct().toList();
             assertEquals(1, ids.size(), "one message, whoever sent first: " + sends());
             ApprovalCard card = stored();
             assertEquals(statuses.length, card.history().size());
             assertEquals("DELETED", card.history().get(card.history().size() - 1).status());
-            assertTrue(card.synced());
+            List<Said> shown = bot.platform.said;
+            Card last = shown.get(shown.size() - 1).card();
+            assertEquals("Approval: Deleted", title(last), "the card ends on the newest status");
+            for (String st : List.of("Pending", "Approved", "Rejected")) assertTrue(text(last).contains(st), st);
         }
     }
 
@@ -317,15 +330,20 @@ class ApprovalEventsTest {
     }
 
     @Test
-    void a_send_that_threw_is_treated_as_unanswered() {
+    void a_send_that_threw_is_treated_as_unanswered_and_stays_owed() {
+        java.util.concurrent.atomic.AtomicInteger tries = new java.util.concurrent.atomic.AtomicInteger();
         ApprovalGateway throwing = new ApprovalGateway() {
             @Override
             public synchronized PlatformResult<String> sendCard(String chatId, Card card, String uuid) {
+                tries.incrementAndGet();
                 throw new IllegalStateException("boom");
             }
         };
-        ApprovalEvents e = new ApprovalEvents(bot.store, throwing, bot.cards, bot.clock, Duration.ZERO);
-        e.onInstanceEvent(event("u1", "PENDING", String.valueOf(T1)));
-        assertFalse(stored().synced());
+        bot.outbox.close();
+        try (Outbox outbox = TestOutbox.over(bot.store, throwing, bot.clock)) {
+            new ApprovalEvents(bot.store, bot.cards, bot.clock, outbox::wake).onInstanceEvent(event("u1", "PENDING", String.valueOf(T1)));
+            ApprovalScript.await(() -> tries.get() >= 3);
+            assertEquals(1, bot.store.outboxDepth(), "still owed, to be tried again");
+        }
     }
 }

@@ -12,6 +12,10 @@ import com.permissionbot.chat.IncomingMessage;
 import com.permissionbot.chat.ScopeCards;
 import com.permissionbot.chat.ScopeHandlers;
 import com.permissionbot.config.BotConfig;
+import com.permissionbot.feishu.RetryPolicy;
+import com.permissionbot.outbox.Outbox;
+import com.permissionbot.support.TestOutbox;
+import com.permissionbot.support.BotHarness;
 import com.permissionbot.scopes.ScopeService;
 import com.permissionbot.store.JdbcStore;
 import com.permissionbot.store.Store;
@@ -38,7 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A conversation script for the approval intents, like {@link ChatScript} but with {@link ApprovalHandlers}
  * registered next to the scope handlers, over an {@link ApprovalGateway} and a real SQLite store. Retries do not
- * sleep ({@link Backoff#NONE}) and card updates are not paced.
+ * wait ({@link RetryPolicy#immediate()}), and the outbox looks for due cards every few milliseconds.
  */
 public final class ApprovalScript implements AutoCloseable {
     public static final String TENANT = "tenant_1";
@@ -51,6 +55,7 @@ public final class ApprovalScript implements AutoCloseable {
     public final CardRenderer renderer = CardRenderer.load(null);
     private final Conversation conversation;
     private final CardActions actions;
+    public final Outbox outbox;
     private final ExecutorService work = Executors.newCachedThreadPool();
     private final AtomicInteger ids = new AtomicInteger();
     private String user = "ou_alice";
@@ -62,13 +67,14 @@ public final class ApprovalScript implements AutoCloseable {
     public ApprovalScript(Path dir, List<String> configured) {
         db = dir.resolve("approval-" + System.nanoTime() + ".db");
         store = JdbcStore.open("jdbc:sqlite:" + db);
-        conversation = new Conversation(platform, renderer, () -> new Conversation.BotSelf("ou_bot", "Permission Bot"));
-        actions = new CardActions(store, platform, clock);
-        ScopeService scopes = new ScopeService(platform, store, clock,
-                new BotConfig.Apply(Set.of(), Duration.ofSeconds(10), "", Duration.ofSeconds(2)), "1.0.0");
+        outbox = TestOutbox.over(store, platform, clock);
+        conversation = new Conversation(outbox, renderer, () -> new Conversation.BotSelf("ou_bot", "Permission Bot"), clock);
+        actions = new CardActions(store, outbox, clock);
+        ScopeService scopes = new ScopeService(platform, RetryPolicy.immediate(), store, clock,
+                new BotConfig.Apply(Set.of(), Duration.ofSeconds(10), "", Duration.ofSeconds(2)), "1.0.0", "test");
         new ScopeHandlers(scopes, new ScopeCards(renderer), work, Duration.ofSeconds(2)).register(conversation, actions);
         cards = new ApprovalCards(renderer);
-        approvals = new ApprovalService(platform, store, clock, configured, Backoff.NONE);
+        approvals = new ApprovalService(platform, RetryPolicy.immediate(), store, clock, configured, "test");
         new ApprovalHandlers(approvals, cards, scopes).register(conversation);
     }
 
@@ -78,7 +84,7 @@ public final class ApprovalScript implements AutoCloseable {
 
     /** The status cards over this script's store and platform. */
     public ApprovalEvents events() {
-        return new ApprovalEvents(store, platform, cards, clock, Duration.ZERO);
+        return new ApprovalEvents(store, cards, clock, outbox::wake);
     }
 
     /** Who speaks from now on. */
@@ -148,8 +154,23 @@ public final class ApprovalScript implements AutoCloseable {
         return card;
     }
 
+    /** Waits until the outbox has delivered (or given up on) everything it owes. */
+    public void awaitDelivered() {
+        await(() -> store.outboxDepth() == 0);
+    }
+
+    /** Waits (at most 10 s) until the condition holds. */
+    public static void await(java.util.function.BooleanSupplier done) {
+        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > end) throw new AssertionError("timed out waiting");
+            BotHarness.sleep(5);
+        }
+    }
+
     @Override
     public void close() {
+        outbox.close();
         work.shutdownNow();
         store.close();
     }

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,6 +59,8 @@ class CardGoldenTest {
         for (Kind k : Kind.values()) {
             c.put(ScopeCards.templateFor(k), () -> CARDS.outcome(Fixtures.outcome(k), Fixtures.VERSION, Fixtures.NONCE));
         }
+        c.put("apply_cooldown_in_progress", () -> CARDS.outcome(new ApplyOutcome(Kind.COOLDOWN, 0, "", "", Duration.ofSeconds(5),
+                List.of(), Fixtures.quota(4), null), Fixtures.VERSION, Fixtures.NONCE));
         c.put("apply_rate_limited_no_wait", () -> CARDS.outcome(new ApplyOutcome(Kind.RATE_LIMITED, 99991400,
                 "request trigger frequency limit", Fixtures.LOG_ID, null, List.of(), Fixtures.quota(3)), Fixtures.VERSION, Fixtures.NONCE));
         c.putAll(com.permissionbot.diagnose.DiagnoseGoldenCases.cases(r));

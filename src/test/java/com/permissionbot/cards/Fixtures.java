@@ -74,7 +74,8 @@ final class Fixtures {
             case UNCERTAIN -> new ApplyOutcome(kind, -1, "timeout after 5s", "", null, swept, quota(3));
             case NOT_SENT -> new ApplyOutcome(kind, 500, "HTTP 500", LOG_ID, null, List.of(), quota(3));
             case NOT_ALLOWED -> new ApplyOutcome(kind, 0, "", "", null, List.of(), quota(3));
-            case COOLDOWN -> new ApplyOutcome(kind, 0, "", "", Duration.ofSeconds(45), swept, quota(4));
+            case COOLDOWN -> new ApplyOutcome(kind, 0, "", "", Duration.ofSeconds(45), List.of(), quota(4),
+                    new com.permissionbot.store.ApplyStart(java.time.Instant.parse("2026-11-22T07:59:15Z"), "ou_alice"));
             case FAILED -> new ApplyOutcome(kind, 99991663, "tenant access token invalid", LOG_ID, null, swept, quota(3));
         };
     }

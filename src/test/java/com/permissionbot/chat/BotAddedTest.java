@@ -1,8 +1,18 @@
 package com.permissionbot.chat;
 
 import com.permissionbot.cards.CardRenderer;
+import com.permissionbot.outbox.Outbox;
+import com.permissionbot.store.JdbcStore;
+import com.permissionbot.store.Store;
 import com.permissionbot.support.FakeGateway;
+import com.permissionbot.support.TestOutbox;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Clock;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,8 +20,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Being added to a group: a welcome card to that chat, and nothing at all when the event names no chat. */
 class BotAddedTest {
     private final FakeGateway platform = new FakeGateway();
-    private final Conversation conversation = new Conversation(platform, CardRenderer.load(null),
-            () -> new Conversation.BotSelf("ou_bot", "Permission Bot"));
+    @TempDir
+    Path dir;
+    private Store store;
+    private Outbox outbox;
+    private Conversation conversation;
+
+    @BeforeEach
+    void start() {
+        store = JdbcStore.open("jdbc:sqlite:" + dir.resolve("bot.db"));
+        outbox = TestOutbox.over(store, platform, Clock.systemUTC());
+        conversation = new Conversation(outbox, CardRenderer.load(null), () -> new Conversation.BotSelf("ou_bot", "Permission Bot"),
+                Clock.systemUTC());
+    }
+
+    @AfterEach
+    void stop() {
+        outbox.close();
+        store.close();
+    }
 
     @Test
     void a_new_group_gets_the_welcome_card() {

@@ -153,6 +153,31 @@ class ScopeConversationTest {
         assertEquals(1, chat.platform.applyCalls.get());
     }
 
+    @Test
+    void a_slow_apply_that_then_fails_ends_in_its_outcome_with_code_and_log_id() {
+        chat.close();
+        chat = new ChatScript(dir, Set.of(), Duration.ofMillis(200));
+        chat.platform.scope("contact:user.base:readonly", false);
+        chat.platform.applyTakes(Duration.ofMillis(800));
+        chat.platform.applyAnswers(FakeGateway.fail(5000, 500));
+        chat.user("missing permissions").clicks("apply").cardBecomes("working");
+        chat.cardUpdatesTo("apply_uncertain").showing("5000", "log-5000");
+        chat.clicksAgain().toast("info", "already handled").cardBecomes("apply_uncertain");
+    }
+
+    @Test
+    void a_slow_apply_that_never_reports_back_ends_in_the_uncertain_card_and_is_never_left_working() {
+        chat.close();
+        chat = new ChatScript(dir, Set.of(), Duration.ofMillis(200));
+        chat.platform.scope("contact:user.base:readonly", false);
+        chat.platform.applyTakes(Duration.ofSeconds(20)); // the call hangs, as if the process running it had died
+        chat.user("missing permissions").clicks("apply").cardBecomes("working");
+        chat.clicksAgain().toast("info", "still being handled");
+        chat.clock.advance(CardActions.SLOW_TIME.plusSeconds(1));
+        chat.cardUpdatesTo("apply_uncertain");
+        chat.clicksAgain().toast("warning", "never got Feishu's answer").cardBecomes("apply_uncertain");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"permission status", "权限状态", "Status"})
     void status_lists_every_scope(String said) {

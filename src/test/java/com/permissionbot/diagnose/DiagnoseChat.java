@@ -12,6 +12,9 @@ import com.permissionbot.chat.IncomingMessage;
 import com.permissionbot.chat.ScopeCards;
 import com.permissionbot.chat.ScopeHandlers;
 import com.permissionbot.config.BotConfig;
+import com.permissionbot.feishu.RetryPolicy;
+import com.permissionbot.outbox.Outbox;
+import com.permissionbot.support.TestOutbox;
 import com.permissionbot.scopes.ScopeService;
 import com.permissionbot.store.JdbcStore;
 import com.permissionbot.store.Store;
@@ -49,6 +52,7 @@ final class DiagnoseChat implements AutoCloseable {
     final ScopeService scopes;
     private final Conversation conversation;
     private final CardActions actions;
+    private final Outbox outbox;
     private final ExecutorService work = Executors.newCachedThreadPool();
     private final AtomicInteger ids = new AtomicInteger();
     private Card card;
@@ -58,10 +62,11 @@ final class DiagnoseChat implements AutoCloseable {
     DiagnoseChat(Path dir) {
         store = JdbcStore.open("jdbc:sqlite:" + dir.resolve("diagnose-" + System.nanoTime() + ".db"));
         CardRenderer cards = CardRenderer.load(null);
-        conversation = new Conversation(platform, cards, () -> new Conversation.BotSelf("ou_bot", "Permission Bot"));
-        actions = new CardActions(store, platform, clock);
-        scopes = new ScopeService(platform, store, clock,
-                new BotConfig.Apply(Set.of(), Duration.ofSeconds(10), "", Duration.ofSeconds(2)), "1.0.0");
+        outbox = TestOutbox.over(store, platform, clock);
+        conversation = new Conversation(outbox, cards, () -> new Conversation.BotSelf("ou_bot", "Permission Bot"), clock);
+        actions = new CardActions(store, outbox, clock);
+        scopes = new ScopeService(platform, RetryPolicy.immediate(), store, clock,
+                new BotConfig.Apply(Set.of(), Duration.ofSeconds(10), "", Duration.ofSeconds(2)), "1.0.0", "test");
         new ScopeHandlers(scopes, new ScopeCards(cards), work, Duration.ofSeconds(2)).register(conversation, actions);
         new DiagnoseHandlers(scopes, cards, store, clock, APP_ID).register(conversation);
     }
@@ -135,6 +140,7 @@ final class DiagnoseChat implements AutoCloseable {
 
     @Override
     public void close() {
+        outbox.close();
         work.shutdownNow();
         store.close();
     }

@@ -72,7 +72,7 @@ class SdkFeishuGatewayTest {
     }
 
     @Test
-    void a_short_rate_limit_is_waited_out_and_retried_once() {
+    void a_short_rate_limit_is_waited_out_by_the_retry_policy_and_called_once_more() {
         AtomicInteger calls = new AtomicInteger();
         String url = stub(ctx -> {
             if (calls.incrementAndGet() == 1) {
@@ -82,8 +82,11 @@ class SdkFeishuGatewayTest {
                         Map.of("scope_name", "im:message", "grant_status", 1)))));
             }
         });
-        var gw = new SdkFeishuGateway(cfg(url, "cli_shortlimit", "s", "feishu:\n  rate_limit_max_wait_ms: 1500\n"), Clock.systemUTC());
-        PlatformResult<java.util.List<ScopeGrant>> r = gw.listScopes();
+        var gw = new SdkFeishuGateway(cfg(url, "cli_shortlimit", "s", ""), Clock.systemUTC());
+        var policy = new RetryPolicy(Backoff.NONE, Duration.ofMillis(1500), RetryPolicy.SLEEP);
+        long t = System.nanoTime();
+        PlatformResult<java.util.List<ScopeGrant>> r = policy.call("scopes list", gw::listScopes);
+        assertTrue((System.nanoTime() - t) / 1_000_000 >= 900, "waited for the 1 s reset");
         assertTrue(r.ok());
         assertEquals(java.util.List.of(new ScopeGrant("im:message", true)), r.value());
         assertEquals(2, calls.get());

@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GrantFollowUpTest extends FunctionalTest {
     @Override
     String botConfig() {
-        return "follow:\n  tick_seconds: 1\n  ops_chat_id: oc_ops\n";
+        return "follow:\n  tick_seconds: 1\n  ops_chat_id: oc_ops\nretry:\n  in_call_ms: 50\n  outbox_first_ms: 200\n  outbox_max_ms: 400\n";
     }
 
     private static boolean revocation(SentMessage s) {
@@ -43,5 +43,33 @@ class GrantFollowUpTest extends FunctionalTest {
         assertEquals(java.util.Set.of(CHAT, "oc_ops"), alerts.stream().filter(GrantFollowUpTest::revocation)
                 .map(SentMessage::chatId).collect(java.util.stream.Collectors.toSet()), "the chat that asked, and the ops chat");
         assertTrue(alerts.stream().filter(GrantFollowUpTest::revocation).allMatch(s -> s.content().toString().contains("contact&#58;user.base&#58;readonly")));
+    }
+
+    @Test
+    void a_grant_seen_during_an_outage_is_told_once_the_platform_is_back() {
+        SentMessage missing = bot.say(CHAT, "missing permissions");
+        bot.click(missing, "ou_alice", "apply");
+        BotHarness.sleep(1500);
+        platform.tenant().grantAll();
+        // messages fail from now on (5xx), while the scopes list still answers
+        platform.faults().serverError("/open-apis/im/", 100_000);
+        bot.clock.advance(Duration.ofSeconds(61));
+        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!bot.app.store().openApplyRequests(platform.config().tenantKey()).isEmpty() && System.nanoTime() < end) BotHarness.sleep(20);
+        assertTrue(bot.app.store().openApplyRequests(platform.config().tenantKey()).isEmpty(), "the watcher saw the grant");
+        assertEquals(2, bot.app.store().outboxDepth(), "the card update and the reply are owed");
+        BotHarness.sleep(1000);
+        assertTrue(platform.messages().stream().noneMatch(s -> missing.messageId().equals(s.parentId())), "nothing got through yet");
+
+        platform.faults().clear();
+        List<SentMessage> said = bot.awaitMessages(m -> m.stream().anyMatch(s -> s.kind() == SentMessage.Kind.REPLY
+                && missing.messageId().equals(s.parentId())));
+        BotHarness.sleep(1000);
+        said = platform.messages();
+        assertEquals(1, said.stream().filter(s -> s.kind() == SentMessage.Kind.REPLY && missing.messageId().equals(s.parentId())).count(),
+                "one granted notice");
+        assertTrue(said.stream().anyMatch(s -> s.kind() == SentMessage.Kind.PATCH && s.messageId().equals(missing.messageId())
+                && s.content().toString().contains("granted")));
+        assertEquals(0, bot.app.store().outboxDepth());
     }
 }

@@ -7,6 +7,7 @@ import com.permissionbot.hostile.HostileRequests.Valid;
 import com.permissionbot.sandbox.PlatformCrypto;
 import com.permissionbot.sandbox.SentMessage;
 import com.permissionbot.support.BotHarness;
+import com.permissionbot.support.LogCapture;
 import com.permissionbot.support.Events;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -60,4 +60,34 @@ class InboxWorkerCloseTest {
             }
         }
     }
+
+    @Test
+    void a_row_whose_handler_still_runs_at_close_is_never_handed_back() throws Exception {
+        Clock clock = Clock.systemUTC();
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try (JdbcStore store = JdbcStore.open("jdbc:sqlite:" + dir.resolve("running.db"))) {
+            Inbox inbox = new Inbox(store, clock, Duration.ofMinutes(5), Duration.ofHours(24), "p1");
+            var cfg = new BotConfig.Inbox(2, Duration.ofMinutes(5), Duration.ofHours(24), Duration.ofHours(1));
+            InboxWorker worker = new InboxWorker(store, inbox, clock, cfg, "p1", Map.of("t", row -> {
+                started.countDown();
+                // a handler deaf to interrupts (say, stuck in a platform call), still running when the worker closes
+                while (release.getCount() > 0) {
+                    try {
+                        release.await();
+                    } catch (InterruptedException ignored) {
+                        // keeps running
+                    }
+                }
+            }));
+            worker.submit(inbox.accept("busy", "e-busy", "t", "tenant", "{}").get().orElseThrow());
+            started.await();
+            worker.close(Duration.ofMillis(100));
+            assertEquals(InboxRow.WORKING, store.inboxFind("busy").orElseThrow().status(),
+                    "still leased to this process: handing it back would let another process handle it a second time");
+            assertEquals(List.of(), store.inboxClaim("p2", clock.instant(), Duration.ofMinutes(1), 10), "not claimable meanwhile");
+            release.countDown();
+            inbox.close();
+        }
+    }
 }

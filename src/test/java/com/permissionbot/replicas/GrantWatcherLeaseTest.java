@@ -2,6 +2,7 @@ package com.permissionbot.replicas;
 
 import com.permissionbot.scopes.GrantWatcher;
 import com.permissionbot.store.ApplyRequest;
+import com.permissionbot.store.OutboxMessage;
 import com.permissionbot.store.JdbcStore;
 import com.permissionbot.store.Store;
 import com.permissionbot.support.FakeGateway;
@@ -40,20 +41,24 @@ class GrantWatcherLeaseTest {
     final MutableClock clock = new MutableClock(Instant.parse("2026-11-22T08:00:00Z"));
     final List<String> told = Collections.synchronizedList(new ArrayList<>());
     final GrantWatcher.Notifier notifier = new GrantWatcher.Notifier() {
-        public void granted(ApplyRequest r, Duration took) {
+        public List<OutboxMessage> granted(ApplyRequest r, Duration took, Instant now) {
             told.add("granted " + r.id());
+            return List.of();
         }
 
-        public void partlyGranted(ApplyRequest r, List<String> granted, List<String> waiting) {
+        public List<OutboxMessage> partlyGranted(ApplyRequest r, List<String> granted, List<String> waiting, Instant now) {
             told.add("partial " + r.id());
+            return List.of();
         }
 
-        public void expired(ApplyRequest r) {
+        public List<OutboxMessage> expired(ApplyRequest r, Instant now) {
             told.add("expired " + r.id());
+            return List.of();
         }
 
-        public void revoked(String tenantKey, List<String> scopes, Set<String> chatIds) {
+        public List<OutboxMessage> revoked(String tenantKey, List<String> scopes, Set<String> chatIds, Instant now) {
             told.add("revoked " + scopes);
+            return List.of();
         }
     };
     Store storeA;
@@ -98,8 +103,8 @@ class GrantWatcherLeaseTest {
     void racing_replicas_check_a_tenant_one_at_a_time_and_the_survivor_takes_over_after_the_lease() throws Exception {
         ApplyRequest r = storeA.saveApplyRequest(ApplyRequest.pending(TENANT, "oc_chat", "om_card", "ou_alice", "1.0.0",
                 List.of("approval:approval", "contact:user.base:readonly"), clock.instant()));
-        GrantWatcher a = new GrantWatcher(platformA, storeA, clock, notifier, Duration.ofDays(7), "replica-a");
-        GrantWatcher b = new GrantWatcher(platformB, storeB, clock, notifier, Duration.ofDays(7), "replica-b");
+        GrantWatcher a = new GrantWatcher(platformA, storeA, clock, notifier, Duration.ofDays(7), "replica-a", () -> { });
+        GrantWatcher b = new GrantWatcher(platformB, storeB, clock, notifier, Duration.ofDays(7), "replica-b", () -> { });
 
         // while the request is fresh the tenant is due every minute: each minute exactly one replica checks it,
         // always the same one (it renews its lease on every check)
@@ -150,8 +155,8 @@ class GrantWatcherLeaseTest {
     void two_replicas_check_a_tenant_once_per_interval_not_once_per_interval_each() throws Exception {
         storeA.saveApplyRequest(ApplyRequest.pending(TENANT, "oc_chat", "om_card", "ou_alice", "1.0.0",
                 List.of("approval:approval"), clock.instant()));
-        GrantWatcher a = new GrantWatcher(platformA, storeA, clock, notifier, Duration.ofDays(7), "replica-a");
-        GrantWatcher b = new GrantWatcher(platformB, storeB, clock, notifier, Duration.ofDays(7), "replica-b");
+        GrantWatcher a = new GrantWatcher(platformA, storeA, clock, notifier, Duration.ofDays(7), "replica-a", () -> { });
+        GrantWatcher b = new GrantWatcher(platformB, storeB, clock, notifier, Duration.ofDays(7), "replica-b", () -> { });
         clock.advance(Duration.ofHours(7)); // checked hourly from now on
         for (int tick = 0; tick < 3 * 240; tick++) { // three hours of 15-second ticks
             tickTogether(a, b);

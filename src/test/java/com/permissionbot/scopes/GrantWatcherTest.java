@@ -1,6 +1,7 @@
 package com.permissionbot.scopes;
 
 import com.permissionbot.store.ApplyRequest;
+import com.permissionbot.store.OutboxMessage;
 import com.permissionbot.store.JdbcStore;
 import com.permissionbot.store.Store;
 import com.permissionbot.support.FakeGateway;
@@ -31,20 +32,24 @@ class GrantWatcherTest {
     Store store;
 
     final GrantWatcher.Notifier notifier = new GrantWatcher.Notifier() {
-        public void granted(ApplyRequest r, Duration took) {
+        public List<OutboxMessage> granted(ApplyRequest r, Duration took, Instant now) {
             told.add("granted " + r.id() + " after " + took.toMinutes() + " min");
+            return List.of();
         }
 
-        public void partlyGranted(ApplyRequest r, List<String> granted, List<String> waiting) {
+        public List<OutboxMessage> partlyGranted(ApplyRequest r, List<String> granted, List<String> waiting, Instant now) {
             told.add("partial " + r.id() + " granted " + granted + " waiting " + waiting);
+            return List.of();
         }
 
-        public void expired(ApplyRequest r) {
+        public List<OutboxMessage> expired(ApplyRequest r, Instant now) {
             told.add("expired " + r.id());
+            return List.of();
         }
 
-        public void revoked(String tenantKey, List<String> scopes, Set<String> chatIds) {
+        public List<OutboxMessage> revoked(String tenantKey, List<String> scopes, Set<String> chatIds, Instant now) {
             told.add("revoked " + scopes + " in " + chatIds);
+            return List.of();
         }
     };
 
@@ -60,7 +65,7 @@ class GrantWatcherTest {
     }
 
     private GrantWatcher watcher(String owner) {
-        return new GrantWatcher(platform, store, clock, notifier, Duration.ofDays(7), owner);
+        return new GrantWatcher(platform, store, clock, notifier, Duration.ofDays(7), owner, () -> { });
     }
 
     private ApplyRequest applied() {

@@ -4,6 +4,7 @@ import com.permissionbot.support.FakeGateway;
 import com.permissionbot.support.MutableClock;
 
 import com.permissionbot.config.BotConfig;
+import com.permissionbot.feishu.RetryPolicy;
 import com.permissionbot.feishu.AppVersion;
 import com.permissionbot.feishu.PlatformResult;
 import com.permissionbot.scopes.ApplyOutcome.Kind;
@@ -69,7 +70,12 @@ class ScopeServiceTest {
     }
 
     private ScopeService service(BotConfig.Apply policy, String configuredVersion) {
-        return new ScopeService(platform, store, clock, policy, configuredVersion);
+        return service(policy, configuredVersion, "test");
+    }
+
+    /** {@code owner}: the process, as replicas are told apart by it. */
+    private ScopeService service(BotConfig.Apply policy, String configuredVersion, String owner) {
+        return new ScopeService(platform, RetryPolicy.immediate(), store, clock, policy, configuredVersion, owner);
     }
 
     private ApplyOutcome apply(ScopeService s, String who) {
@@ -198,7 +204,8 @@ class ScopeServiceTest {
             }
         };
         throwing.scope("im:message", false);
-        ScopeService s = new ScopeService(throwing, store, clock, new BotConfig.Apply(Set.of(), COOLDOWN, "", java.time.Duration.ofSeconds(2)), "1.0.0");
+        ScopeService s = new ScopeService(throwing, RetryPolicy.immediate(), store, clock,
+                new BotConfig.Apply(Set.of(), COOLDOWN, "", java.time.Duration.ofSeconds(2)), "1.0.0", "test");
         ApplyOutcome o = s.apply(TENANT, CHAT, CARD, ALICE);
         assertEquals(Kind.UNCERTAIN, o.kind());
         assertEquals(0, o.quota().used());
@@ -241,6 +248,51 @@ class ScopeServiceTest {
         clock.advance(Duration.ofSeconds(6));
         assertEquals(Kind.SUCCESS, apply(s, BOB).kind());
         assertEquals(2, platform.applyCalls.get());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"212001,400", "212002,400", "212004,400", "212100,400", "99991400,429", "99991663,400"})
+    void an_outcome_that_created_no_application_starts_no_cooldown(int code, int http) {
+        ScopeService s = service();
+        platform.applyAnswers(code == 99991400 ? FakeGateway.rateLimited(Duration.ofSeconds(3)) : FakeGateway.fail(code, http));
+        assertTrue(apply(s, ALICE).kind() != Kind.SUCCESS);
+        assertEquals(Kind.SUCCESS, apply(s, BOB).kind(), "the next click goes to the platform at once");
+        assertEquals(2, platform.applyCalls.get());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"0,200", "5000,500", "-1,0"})
+    void an_application_that_may_have_spent_quota_starts_the_cooldown_naming_who_and_when(int code, int http) {
+        ScopeService s = service();
+        if (code != 0) platform.applyAnswers(code == -1 ? PlatformResult.network("SocketTimeoutException") : FakeGateway.fail(code, http));
+        Instant at = clock.instant();
+        apply(s, ALICE);
+        clock.advance(Duration.ofSeconds(3));
+        ApplyOutcome o = apply(s, BOB);
+        assertEquals(Kind.COOLDOWN, o.kind());
+        assertEquals(ALICE, o.earlier().by());
+        assertEquals(at, o.earlier().at());
+        assertEquals(Duration.ofSeconds(7), o.retryAfter());
+        assertEquals(1, platform.applyCalls.get());
+    }
+
+    @Test
+    void replicas_racing_to_apply_for_one_tenant_apply_one_at_a_time() throws Exception {
+        platform.applyTakes(Duration.ofMillis(30));
+        BotConfig.Apply noCooldown = new BotConfig.Apply(Set.of(), Duration.ZERO, "", java.time.Duration.ofSeconds(2));
+        platform.applyAnswers(FakeGateway.fail(212004, 400), FakeGateway.fail(212004, 400), FakeGateway.fail(212004, 400),
+                FakeGateway.fail(212004, 400), FakeGateway.fail(212004, 400), FakeGateway.fail(212004, 400));
+        ScopeService a = service(noCooldown, "1.0.0", "replica-a");
+        ScopeService b = service(noCooldown, "1.0.0", "replica-b");
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        List<Future<ApplyOutcome>> all = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            ScopeService s = i % 2 == 0 ? a : b;
+            all.add(pool.submit(() -> apply(s, ALICE)));
+        }
+        for (Future<ApplyOutcome> f : all) f.get(30, TimeUnit.SECONDS);
+        pool.shutdown();
+        assertEquals(1, platform.maxApplyInFlight.get(), "never two applies in flight for one tenant");
     }
 
     @Test

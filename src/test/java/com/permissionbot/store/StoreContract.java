@@ -1,5 +1,6 @@
 package com.permissionbot.store;
 
+import com.permissionbot.cards.Card;
 import com.permissionbot.scopes.Quota;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -169,17 +171,37 @@ public abstract class StoreContract {
 
     @Test
     void a_click_is_claimed_once_and_repeats_get_the_stored_answer() {
-        ActionClaim first = store.claimAction("om_1|ou_1|{action=apply}", t0);
+        String key = "om_1|ou_1|{action=apply}";
+        Instant deadline = t0.plusSeconds(30);
+        ActionClaim first = store.claimAction(key, t0, deadline);
         assertTrue(first.fresh());
-        ActionClaim during = store.claimAction("om_1|ou_1|{action=apply}", t0);
+        ActionClaim during = store.claimAction(key, t0, deadline);
         assertFalse(during.fresh());
         assertFalse(during.finished());
-        store.finishAction("om_1|ou_1|{action=apply}", "{\"ok\":1}", t0);
-        ActionClaim after = store.claimAction("om_1|ou_1|{action=apply}", t0);
+        assertEquals(deadline, during.deadline());
+        store.finishAction(key, "{\"ok\":1}", t0);
+        ActionClaim after = store.claimAction(key, t0.plusSeconds(60), t0.plusSeconds(90));
         assertTrue(after.finished());
         assertEquals("{\"ok\":1}", after.response());
-        store.releaseAction("om_1|ou_1|{action=apply}");
-        assertTrue(store.claimAction("om_1|ou_1|{action=apply}", t0).fresh());
+        store.releaseAction(key);
+        assertTrue(store.claimAction(key, t0, deadline).fresh());
+    }
+
+    @Test
+    void a_click_whose_handler_died_is_taken_over_after_its_deadline_unless_it_left_a_fallback() {
+        String key = "om_1|ou_1|{action=apply}";
+        assertTrue(store.claimAction(key, t0, t0.plusSeconds(30)).fresh());
+        assertFalse(store.claimAction(key, t0.plusSeconds(29), t0.plusSeconds(59)).fresh(), "still within its time");
+        assertTrue(store.claimAction(key, t0.plusSeconds(31), t0.plusSeconds(61)).fresh(), "died with nothing to give: run again");
+
+        store.holdAction(key, "{\"fallback\":1}", t0.plusSeconds(120));
+        ActionClaim held = store.claimAction(key, t0.plusSeconds(100), t0.plusSeconds(130));
+        assertFalse(held.fresh());
+        assertFalse(held.finished());
+        assertEquals(t0.plusSeconds(120), held.deadline());
+        ActionClaim late = store.claimAction(key, t0.plusSeconds(121), t0.plusSeconds(151));
+        assertFalse(late.fresh(), "slow work that never reported back is not run again: its fallback is the answer");
+        assertEquals("{\"fallback\":1}", late.response());
     }
 
     @Test
@@ -189,7 +211,7 @@ public abstract class StoreContract {
         for (int i = 0; i < 50; i++) {
             int n = i;
             pool.execute(() -> {
-                if (store.claimAction("om_race|ou_1|{action=apply}", t0).fresh()) winners.add(n);
+                if (store.claimAction("om_race|ou_1|{action=apply}", t0, t0.plusSeconds(30)).fresh()) winners.add(n);
             });
         }
         pool.shutdown();
@@ -260,31 +282,23 @@ public abstract class StoreContract {
     }
 
     @Test
-    void one_apply_per_tenant_starts_within_the_cooldown() {
-        Duration cooldown = Duration.ofSeconds(10);
-        assertTrue(store.tryStartApply("t1", t0, cooldown));
-        assertFalse(store.tryStartApply("t1", t0.plusSeconds(9), cooldown));
-        assertTrue(store.tryStartApply("t2", t0.plusSeconds(9), cooldown), "another tenant is not held up");
-        assertEquals(Optional.of(t0), store.lastApplyStart("t1"));
-        assertTrue(store.tryStartApply("t1", t0.plusSeconds(10), cooldown));
-        assertEquals(Optional.of(t0.plusSeconds(10)), store.lastApplyStart("t1"));
-        assertTrue(store.lastApplyStart("t3").isEmpty());
+    void the_last_application_that_may_have_spent_quota_is_remembered_with_who_made_it() {
+        assertTrue(store.lastApplyStart("t1").isEmpty());
+        store.noteApplyStart("t1", t0, "ou_alice");
+        store.noteApplyStart("t2", t0.plusSeconds(5), "ou_bob");
+        assertEquals(Optional.of(new ApplyStart(t0, "ou_alice")), store.lastApplyStart("t1"));
+        store.noteApplyStart("t1", t0.plusSeconds(10), "ou_carol");
+        assertEquals(Optional.of(new ApplyStart(t0.plusSeconds(10), "ou_carol")), store.lastApplyStart("t1"));
+        assertEquals("ou_bob", store.lastApplyStart("t2").orElseThrow().by());
     }
 
     @Test
-    void racing_apply_starts_have_exactly_one_winner() throws Exception {
-        store.tryStartApply("t1", t0, Duration.ofSeconds(10));
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        Set<Integer> winners = ConcurrentHashMap.newKeySet();
-        for (int i = 0; i < 50; i++) {
-            int n = i;
-            pool.execute(() -> {
-                if (store.tryStartApply("t1", t0.plusSeconds(60), Duration.ofSeconds(10))) winners.add(n);
-            });
-        }
-        pool.shutdown();
-        assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
-        assertEquals(1, winners.size());
+    void a_released_lease_can_be_taken_at_once_but_only_its_owner_releases_it() {
+        assertTrue(store.tryLease("apply:t1", "a", t0, Duration.ofMinutes(1)));
+        store.releaseLease("apply:t1", "b");
+        assertFalse(store.tryLease("apply:t1", "b", t0, Duration.ofMinutes(1)), "b cannot release a's lease");
+        store.releaseLease("apply:t1", "a");
+        assertTrue(store.tryLease("apply:t1", "b", t0, Duration.ofMinutes(1)));
     }
 
     @Test
@@ -343,38 +357,107 @@ public abstract class StoreContract {
         List<ApprovalStatusChange> h1 = List.of(new ApprovalStatusChange("PENDING", t0, "u1"));
         ApprovalCard fresh = ApprovalCard.fresh("oc_1", "INST-1", "CODE-1", "t1", t0);
         assertTrue(store.approvalCard("oc_1", "INST-1").isEmpty());
-        assertTrue(store.saveApprovalCard(fresh.with(h1, "om_1", true, t0)));
-        assertFalse(store.saveApprovalCard(fresh.with(h1, "om_2", true, t0)), "a second insert loses");
+        assertTrue(store.saveApprovalCard(fresh.with(h1, t0)));
+        assertFalse(store.saveApprovalCard(fresh.with(h1, t0)), "a second insert loses");
 
         ApprovalCard read = store.approvalCard("oc_1", "INST-1").orElseThrow();
         assertEquals(1, read.version());
-        assertEquals("om_1", read.messageId());
         assertEquals(h1, read.history());
-        assertTrue(read.synced());
         assertEquals("CODE-1", read.approvalCode());
         assertEquals("t1", read.tenantKey());
 
         List<ApprovalStatusChange> h2 = List.of(new ApprovalStatusChange("PENDING", t0, "u1"),
                 new ApprovalStatusChange("APPROVED", t0.plusMillis(1500), "u2"));
-        assertTrue(store.saveApprovalCard(read.with(h2, "om_1", false, t0.plusSeconds(2))));
-        assertFalse(store.saveApprovalCard(read.with(h1, "om_1", true, t0.plusSeconds(3))), "written from a stale version");
+        assertTrue(store.saveApprovalCard(read.with(h2, t0.plusSeconds(2))));
+        assertFalse(store.saveApprovalCard(read.with(h1, t0.plusSeconds(3))), "written from a stale version");
 
         ApprovalCard now = store.approvalCard("oc_1", "INST-1").orElseThrow();
         assertEquals(2, now.version());
         assertEquals(h2, now.history(), "history keeps its order, statuses, millisecond times and event ids");
-        assertFalse(now.synced());
         assertEquals(t0.plusSeconds(2), now.updatedAt());
         assertTrue(store.approvalCard("oc_2", "INST-1").isEmpty(), "cards are per chat");
     }
 
     @Test
-    void a_card_never_sent_is_stored_without_a_message_id() {
-        ApprovalCard c = ApprovalCard.fresh("oc_1", "INST-1", "CODE-1", null, t0)
-                .with(List.of(new ApprovalStatusChange("PENDING", t0, "u1")), null, false, t0);
-        assertTrue(store.saveApprovalCard(c));
-        ApprovalCard read = store.approvalCard("oc_1", "INST-1").orElseThrow();
-        assertNull(read.messageId());
-        assertNull(read.tenantKey());
+    void a_card_slot_remembers_the_message_it_was_sent_as() {
+        assertTrue(store.cardSlot("approval:oc_1:I").isEmpty());
+        store.saveCardSlot("approval:oc_1:I", "om_1", t0);
+        assertEquals(Optional.of("om_1"), store.cardSlot("approval:oc_1:I"));
+        store.saveCardSlot("approval:oc_1:I", "om_2", t0);
+        assertEquals(Optional.of("om_2"), store.cardSlot("approval:oc_1:I"));
+        store.saveCardSlot("approval:oc_1:I", null, t0);
+        assertTrue(store.cardSlot("approval:oc_1:I").isEmpty());
+    }
+
+    // --- the outbox
+
+    private static Card card(String text) {
+        return Card.parse("note", "{\"schema\":\"2.0\",\"body\":{\"elements\":[{\"tag\":\"markdown\",\"content\":\"" + text + "\"}]}}");
+    }
+
+    @Test
+    void an_owed_card_is_kept_until_delivered_and_a_send_is_owed_once_per_uuid() {
+        store.outboxAdd(List.of(OutboxMessage.reply("om_q", "oc_1", card("a"), "pb-1", "reply 1", t0),
+                OutboxMessage.send("oc_1", card("b"), "pb-2", "send 2", t0)));
+        store.outboxAdd(List.of(OutboxMessage.reply("om_q", "oc_1", card("a again"), "pb-1", "reply 1 again", t0)));
+        assertEquals(2, store.outboxDepth(), "the second row with uuid pb-1 is the same message");
+
+        List<OutboxMessage> got = store.outboxClaim("a", t0, Duration.ofMinutes(1), 10);
+        assertEquals(List.of("reply 1", "send 2"), got.stream().map(OutboxMessage::what).toList());
+        OutboxMessage reply = got.get(0);
+        assertEquals(OutboxMessage.Kind.REPLY, reply.kind());
+        assertEquals("om_q", reply.target());
+        assertEquals("oc_1", reply.chatId());
+        assertEquals("pb-1", reply.uuid());
+        assertEquals(1, reply.attempts());
+        assertTrue(Card.parse(reply.cardName(), reply.cardJson()).toJson().contains("\"a\""));
+        assertTrue(store.outboxClaim("b", t0, Duration.ofMinutes(1), 10).isEmpty(), "leased to a");
+
+        assertTrue(store.outboxFinish(reply.id(), "a", "sent", "om_r", null, t0));
+        assertFalse(store.outboxFinish(got.get(1).id(), "b", "sent", "om_s", null, t0), "not b's");
+        store.outboxRetryAt(got.get(1).id(), "a", t0.plusSeconds(30), "code 5000");
+        assertEquals(1, store.outboxDepth());
+        assertTrue(store.outboxClaim("b", t0.plusSeconds(29), Duration.ofMinutes(1), 10).isEmpty(), "not due yet");
+        OutboxMessage again = store.outboxClaim("b", t0.plusSeconds(30), Duration.ofMinutes(1), 10).get(0);
+        assertEquals(2, again.attempts());
+        assertEquals(1, store.outboxClaim("c", t0.plusSeconds(91), Duration.ofMinutes(1), 10).size(), "b died: its lease ran out");
+
+        assertEquals(0, store.outboxPurge(t0), "nothing finished before t0");
+        assertEquals(1, store.outboxPurge(t0.plusSeconds(1)), "the sent reply");
+    }
+
+    @Test
+    void a_newer_card_for_the_same_message_supersedes_an_older_one() {
+        store.outboxAdd(List.of(OutboxMessage.update("om_card", card("fallback"), "fallback", t0.plusSeconds(60))));
+        store.outboxAdd(List.of(OutboxMessage.update("om_card", card("outcome"), "outcome", t0),
+                OutboxMessage.update("om_other", card("x"), "other", t0)));
+        List<OutboxMessage> due = store.outboxClaim("a", t0.plusSeconds(60), Duration.ofMinutes(1), 10);
+        OutboxMessage fallback = due.stream().filter(m -> m.what().equals("fallback")).findFirst().orElseThrow();
+        OutboxMessage outcome = due.stream().filter(m -> m.what().equals("outcome")).findFirst().orElseThrow();
+        OutboxMessage other = due.stream().filter(m -> m.what().equals("other")).findFirst().orElseThrow();
+        assertTrue(store.outboxSuperseded(fallback));
+        assertFalse(store.outboxSuperseded(outcome));
+        assertFalse(store.outboxSuperseded(other));
+    }
+
+    @Test
+    void work_done_atomically_is_kept_whole_or_not_at_all() {
+        ApplyRequest r = store.saveApplyRequest(ApplyRequest.pending("t1", "oc_1", "om_1", "ou_1", "1.0.0", List.of("a:b"), t0));
+        assertThrows(IllegalStateException.class, () -> store.atomically(tx -> {
+            tx.resolveApplyRequest(r.id(), ApplyRequest.GRANTED, t0);
+            tx.outboxAdd(List.of(OutboxMessage.send("oc_1", card("granted"), "pb-g", "granted", t0)));
+            throw new IllegalStateException("the notice could not be built");
+        }));
+        assertEquals(ApplyRequest.PENDING, store.openApplyRequests("t1").get(0).status(), "rolled back");
+        assertEquals(0, store.outboxDepth());
+        boolean moved = store.atomically(tx -> {
+            if (!tx.resolveApplyRequest(r.id(), ApplyRequest.GRANTED, t0)) return false;
+            tx.outboxAdd(List.of(OutboxMessage.send("oc_1", card("granted"), "pb-g", "granted", t0)));
+            return true;
+        });
+        assertTrue(moved);
+        assertTrue(store.openApplyRequests("t1").isEmpty());
+        assertEquals(1, store.outboxDepth());
     }
 
     @Test
@@ -469,21 +552,28 @@ public abstract class StoreContract {
     }
 
     @Test
-    void replicas_racing_on_clicks_apply_starts_and_leases_have_one_winner_each_and_an_exact_ledger() throws Exception {
+    void replicas_racing_on_clicks_leases_and_owed_cards_have_one_winner_each_and_an_exact_ledger() throws Exception {
         List<Store> two = List.of(store, another());
         Set<Integer> clicks = ConcurrentHashMap.newKeySet();
-        Set<Integer> starts = ConcurrentHashMap.newKeySet();
         Set<Integer> leases = ConcurrentHashMap.newKeySet();
-        store.tryStartApply("t1", t0, Duration.ofSeconds(10));
+        Set<Long> sent = ConcurrentHashMap.newKeySet();
+        List<OutboxMessage> owed = new ArrayList<>();
+        for (int i = 0; i < 30; i++) owed.add(OutboxMessage.send("oc_" + i, card("n" + i), "pb-" + i, "send " + i, t0));
+        store.outboxAdd(owed);
+        java.util.concurrent.atomic.AtomicInteger claimed = new java.util.concurrent.atomic.AtomicInteger();
         race(8, 60, two, (i, s) -> {
-            if (s.claimAction("om_x|ou_1|{action=apply}", t0).fresh()) clicks.add(i);
-            if (s.tryStartApply("t1", t0.plusSeconds(60), Duration.ofSeconds(10))) starts.add(i);
+            if (s.claimAction("om_x|ou_1|{action=apply}", t0, t0.plusSeconds(30)).fresh()) clicks.add(i);
             if (s.tryLease("watch:t1", "r" + i, t0, Duration.ofMinutes(2))) leases.add(i);
+            for (OutboxMessage m : s.outboxClaim("r" + i, t0, Duration.ofMinutes(1), 2)) {
+                claimed.incrementAndGet();
+                if (s.outboxFinish(m.id(), "r" + i, "sent", "om_" + m.id(), null, t0)) sent.add(m.id());
+            }
             s.recordApplied("t1", "1.0.0", "ou_" + i, t0);
         });
         assertEquals(1, clicks.size());
-        assertEquals(1, starts.size());
         assertEquals(1, leases.size());
+        assertEquals(30, claimed.get(), "each owed card claimed by one replica only");
+        assertEquals(30, sent.size());
         assertEquals(60, store.quota("t1", "1.0.0").used());
         assertEquals(60, two.get(1).quota("t1", "1.0.0").used());
     }

@@ -12,6 +12,8 @@ import com.permissionbot.chat.IncomingMessage;
 import com.permissionbot.chat.ScopeCards;
 import com.permissionbot.chat.ScopeHandlers;
 import com.permissionbot.config.BotConfig;
+import com.permissionbot.feishu.RetryPolicy;
+import com.permissionbot.outbox.Outbox;
 import com.permissionbot.scopes.ScopeService;
 import com.permissionbot.store.JdbcStore;
 import com.permissionbot.store.Store;
@@ -42,6 +44,7 @@ public final class ChatScript implements AutoCloseable {
     public final Store store;
     private final Conversation conversation;
     private final CardActions actions;
+    private final Outbox outbox;
     private final ExecutorService work = Executors.newCachedThreadPool();
     private final AtomicInteger ids = new AtomicInteger();
     private String user = "ou_alice";
@@ -57,10 +60,11 @@ public final class ChatScript implements AutoCloseable {
     public ChatScript(Path dir, Set<String> allowed, Duration answerWithin) {
         store = JdbcStore.open("jdbc:sqlite:" + dir.resolve("script-" + System.nanoTime() + ".db"));
         CardRenderer cards = CardRenderer.load(null);
-        conversation = new Conversation(platform, cards, () -> new Conversation.BotSelf("ou_bot", "Permission Bot"));
-        actions = new CardActions(store, platform, clock);
-        ScopeService scopes = new ScopeService(platform, store, clock,
-                new BotConfig.Apply(allowed, Duration.ofSeconds(10), "", answerWithin), "1.0.0");
+        outbox = TestOutbox.over(store, platform, clock);
+        conversation = new Conversation(outbox, cards, () -> new Conversation.BotSelf("ou_bot", "Permission Bot"), clock);
+        actions = new CardActions(store, outbox, clock);
+        ScopeService scopes = new ScopeService(platform, RetryPolicy.immediate(), store, clock,
+                new BotConfig.Apply(allowed, Duration.ofSeconds(10), "", answerWithin), "1.0.0", "test");
         new ScopeHandlers(scopes, new ScopeCards(cards), work, answerWithin).register(conversation, actions);
     }
 
@@ -161,6 +165,7 @@ public final class ChatScript implements AutoCloseable {
 
     @Override
     public void close() {
+        outbox.close();
         work.shutdownNow();
         store.close();
     }

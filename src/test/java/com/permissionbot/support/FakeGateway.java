@@ -103,12 +103,26 @@ public class FakeGateway implements FeishuGateway {
     /** One card the bot sent: kind is reply, send or update; {@code target} the message or chat it went to. */
     public record Said(String kind, String target, String messageId, Card card) {}
 
+    private final List<PlatformResult<String>> replyAnswers = new ArrayList<>();
+
+    /** The next replies fail with these, in order (a failed reply says nothing). */
+    @SafeVarargs
+    public final FakeGateway replyFails(PlatformResult<String>... answers) {
+        synchronized (replyAnswers) {
+            replyAnswers.addAll(List.of(answers));
+        }
+        return this;
+    }
+
     /** Everything the bot said, in order. */
     public final List<Said> said = java.util.Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger messageIds = new AtomicInteger();
 
     @Override
     public PlatformResult<String> replyCard(String messageId, Card card, String uuid) {
+        synchronized (replyAnswers) {
+            if (!replyAnswers.isEmpty()) return replyAnswers.remove(0);
+        }
         String id = "om_bot_" + messageIds.incrementAndGet();
         said.add(new Said("reply", messageId, id, card));
         return ok(id);

@@ -1,4 +1,4 @@
-package com.permissionbot.hostile;
+package com.permissionbot.support;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -16,12 +16,12 @@ import java.util.List;
  * Everything logged while it is open, in a Logback {@link ListAppender} on the root logger. With {@code quiet} the
  * root's other appenders (the console) are detached meanwhile, so ten thousand rejections do not flood the build log.
  */
-final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
     private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     private final ListAppender<ILoggingEvent> list = new ListAppender<>();
     private final List<Appender<ILoggingEvent>> detached = new ArrayList<>();
 
-    LogCapture(boolean quiet) {
+    public LogCapture(boolean quiet) {
         list.setContext((LoggerContext) LoggerFactory.getILoggerFactory());
         list.start();
         if (quiet) {
@@ -32,24 +32,24 @@ final class LogCapture implements AutoCloseable {
     }
 
     /** A copy of what was logged so far. */
-    synchronized List<ILoggingEvent> events() {
+    public synchronized List<ILoggingEvent> events() {
         synchronized (list) {
             return new ArrayList<>(list.list);
         }
     }
 
-    void clear() {
+    public void clear() {
         synchronized (list) {
             list.list.clear();
         }
     }
 
-    static boolean atLeast(ILoggingEvent e, Level level) {
+    public static boolean atLeast(ILoggingEvent e, Level level) {
         return e.getLevel().isGreaterOrEqual(level);
     }
 
     /** One line as the console would show it, with the exception class if any. */
-    static String line(ILoggingEvent e) {
+    public static String line(ILoggingEvent e) {
         return e.getLevel() + " [" + e.getThreadName() + "] " + e.getLoggerName() + " - " + e.getFormattedMessage()
                 + (e.getThrowableProxy() == null ? "" : " !! " + e.getThrowableProxy().getClassName() + ": "
                 + e.getThrowableProxy().getMessage());
