@@ -115,16 +115,24 @@ public final class App implements AutoCloseable {
 
     public App start() {
         worker.start();
-        http.start(cfg.port());
+        String host = cfg.bindHost();
+        if (host == null) http.start(cfg.port());
+        else http.start(host, cfg.port());
         if (!cfg.approvalCodes().isEmpty()) platformWork.execute(approvals::subscribeConfigured);
         long tick = cfg.follow().tick().toMillis();
         ticks.scheduleWithFixedDelay(watcher::tick, tick, tick, TimeUnit.MILLISECONDS);
-        log.info("permission-bot listening on port {} ({} mode)", port(), cfg.feishu().sandbox() ? "sandbox" : "feishu");
+        log.info("permission-bot listening on {} port {} ({} mode)", host == null ? "every interface," : host, port(),
+                cfg.feishu().sandbox() ? "sandbox" : "feishu");
         return this;
     }
 
     public int port() {
         return http.port();
+    }
+
+    /** The address the bot listens on; null for every interface. */
+    public String host() {
+        return cfg.bindHost();
     }
 
     public Javalin http() {

@@ -15,7 +15,20 @@ public record BotConfig(
         Apply apply,
         Path cardsDir,
         List<String> approvalCodes,
-        Follow follow) {
+        Follow follow,
+        String host) {
+
+    /** Loopback: where sandbox mode listens unless {@code server.host} says otherwise. */
+    public static final String LOOPBACK = "127.0.0.1";
+
+    /**
+     * The address to listen on: {@code server.host} when set, else loopback in sandbox mode (the emulator's tenant and
+     * the playground are for this machine) and null, every interface, in real mode.
+     */
+    public String bindHost() {
+        if (!host.isEmpty()) return host;
+        return feishu.sandbox() ? LOOPBACK : null;
+    }
 
     /** Credentials and endpoint of the Open Platform; an empty appId means sandbox mode. */
     public record Feishu(
@@ -70,18 +83,18 @@ public record BotConfig(
     public record Follow(Duration horizon, Duration tick, String opsChatId) {}
 
     public BotConfig withFeishu(Feishu f) {
-        return new BotConfig(port, maxBodyBytes, f, databaseUrl, inbox, apply, cardsDir, approvalCodes, follow);
+        return new BotConfig(port, maxBodyBytes, f, databaseUrl, inbox, apply, cardsDir, approvalCodes, follow, host);
     }
 
     public BotConfig withPort(int p) {
-        return new BotConfig(p, maxBodyBytes, feishu, databaseUrl, inbox, apply, cardsDir, approvalCodes, follow);
+        return new BotConfig(p, maxBodyBytes, feishu, databaseUrl, inbox, apply, cardsDir, approvalCodes, follow, host);
     }
 
     public BotConfig withDatabaseUrl(String url) {
-        return new BotConfig(port, maxBodyBytes, feishu, url, inbox, apply, cardsDir, approvalCodes, follow);
+        return new BotConfig(port, maxBodyBytes, feishu, url, inbox, apply, cardsDir, approvalCodes, follow, host);
     }
 
     public BotConfig withInbox(Inbox i) {
-        return new BotConfig(port, maxBodyBytes, feishu, databaseUrl, i, apply, cardsDir, approvalCodes, follow);
+        return new BotConfig(port, maxBodyBytes, feishu, databaseUrl, i, apply, cardsDir, approvalCodes, follow, host);
     }
 }

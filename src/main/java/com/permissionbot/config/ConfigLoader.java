@@ -155,6 +155,10 @@ public final class ConfigLoader {
         BotConfig config() {
             int port = integer("server.port", 8080, 0, 65535);
             long maxBody = integer("server.max_body_bytes", 1 << 20, 1024, 64 << 20);
+            String host = text("server.host", "");
+            if (!host.isEmpty() && !host.matches("[A-Za-z0-9.:\\-]{1,253}|\\[[0-9A-Fa-f:.]{2,45}]")) {
+                throw new ConfigException("server.host", "must be an address or host name such as 127.0.0.1 or 0.0.0.0, got '" + host + "'");
+            }
 
             String appId = text("feishu.app_id", "");
             String secret = text("feishu.app_secret", "");
@@ -163,6 +167,7 @@ public final class ConfigLoader {
             String baseUrl = text("feishu.base_url", "https://open.feishu.cn");
             boolean allowUnencrypted = bool("feishu.allow_unencrypted", false);
             if (!baseUrl.matches("https?://[^\\s/]+.*")) throw new ConfigException("feishu.base_url", "must be an http(s) URL, got '" + baseUrl + "'");
+            if (appId.isEmpty()) refuseCredentialsWithoutAppId(secret, token, encryptKey);
             if (!appId.isEmpty()) {
                 if (!appId.matches("cli_[A-Za-z0-9]+")) throw new ConfigException("feishu.app_id", "must look like cli_xxxxxxxx (FEISHU_APP_ID)");
                 if (secret.isEmpty()) throw new ConfigException("feishu.app_secret", "is required when feishu.app_id is set (FEISHU_APP_SECRET)");
@@ -181,6 +186,11 @@ public final class ConfigLoader {
             String db = text("database.url", "jdbc:sqlite:data/permission-bot.db");
             if (!db.matches("(jdbc:sqlite:|jdbc:postgresql://|postgres://|postgresql://).+")) {
                 throw new ConfigException("database.url", "must start with jdbc:sqlite:, jdbc:postgresql:// or postgres:// (DATABASE_URL)");
+            }
+            if (appId.isEmpty() && !db.startsWith("jdbc:sqlite:")) {
+                throw new ConfigException("database.url", "is PostgreSQL, but without FEISHU_APP_ID the bot runs in sandbox mode, "
+                        + "which uses SQLite only, so the emulator's made-up tenant never reaches a real database; "
+                        + "set FEISHU_APP_ID, or leave DATABASE_URL unset");
             }
 
             var inbox = new BotConfig.Inbox(
@@ -211,7 +221,19 @@ public final class ConfigLoader {
             var follow = new BotConfig.Follow(Duration.ofDays(integer("follow.horizon_days", 7, 1, 90)),
                     Duration.ofSeconds(integer("follow.tick_seconds", 15, 1, 3600)), ops);
             rejectUnknown(root, "");
-            return new BotConfig(port, maxBody, feishu, db, inbox, apply, cardsDir, List.copyOf(codes), follow);
+            return new BotConfig(port, maxBody, feishu, db, inbox, apply, cardsDir, List.copyOf(codes), follow, host);
+        }
+
+        /** A secret, token or key without an app id is a half-configured real app: it must never start sandbox mode. */
+        private static void refuseCredentialsWithoutAppId(String secret, String token, String encryptKey) {
+            List<String> set = new ArrayList<>();
+            if (!secret.isEmpty()) set.add("FEISHU_APP_SECRET (feishu.app_secret)");
+            if (!token.isEmpty()) set.add("FEISHU_VERIFICATION_TOKEN (feishu.verification_token)");
+            if (!encryptKey.isEmpty()) set.add("FEISHU_ENCRYPT_KEY (feishu.encrypt_key)");
+            if (set.isEmpty()) return;
+            throw new ConfigException("feishu.app_id", "FEISHU_APP_ID is not set, but " + String.join(", ", set)
+                    + (set.size() == 1 ? " is" : " are") + ": set FEISHU_APP_ID too, or remove "
+                    + (set.size() == 1 ? "it" : "them") + " to run sandbox mode");
         }
 
         private JsonNode node(String dotted) {

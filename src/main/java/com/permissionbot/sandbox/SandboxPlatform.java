@@ -51,7 +51,7 @@ public final class SandboxPlatform implements LocalPlatform {
     @Override
     public void attach(App app) {
         if (emulator == null) throw new IllegalStateException("start() first");
-        pusher = new EventPusher(emulator, "http://127.0.0.1:" + app.port(), token, encryptKey, pushSettings);
+        pusher = new EventPusher(emulator, "http://" + reachable(app.host(), "127.0.0.1") + ":" + app.port(), token, encryptKey, pushSettings);
         emulator.tenant().approvalInstances().onChange(this::approvalChanged);
         playground = new Playground(emulator, pusher);
         playground.register(app.http());
@@ -61,8 +61,9 @@ public final class SandboxPlatform implements LocalPlatform {
             log.warn("sandbox: the bot did not answer the URL check (events {}, cards {})", events ? "ok" : "failed",
                     cards ? "ok" : "failed");
         }
-        log.info("sandbox: bot ready at http://localhost:{}/ (webhook /webhook/event, card callbacks /webhook/card)", app.port());
-        log.info("Playground: http://localhost:{}{}", app.port(), Playground.PAGE);
+        String shown = reachable(app.host(), "localhost");
+        log.info("sandbox: bot ready at http://{}:{}/ (webhook /webhook/event, card callbacks /webhook/card)", shown, app.port());
+        log.info("Playground: http://{}:{}{}", shown, app.port(), Playground.PAGE);
     }
 
     /**
@@ -102,6 +103,12 @@ public final class SandboxPlatform implements LocalPlatform {
     public void close() {
         if (pusher != null) pusher.close();
         if (emulator != null) emulator.close();
+    }
+
+    /** Where the bot can be reached: the address it listens on, or {@code local} when it listens on loopback or everywhere. */
+    private static String reachable(String host, String local) {
+        if (host == null || host.equals(BotConfig.LOOPBACK) || host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) return local;
+        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
     }
 
     private static String random() {

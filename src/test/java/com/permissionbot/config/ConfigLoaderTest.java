@@ -4,10 +4,12 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -79,6 +81,43 @@ class ConfigLoaderTest {
         assertTrue(problem("", Map.of("FEISHU_APP_ID", "cli_abc")).startsWith("feishu.app_secret:"));
         assertTrue(problem("", Map.of("FEISHU_APP_ID", "cli_abc", "FEISHU_APP_SECRET", "s")).startsWith("feishu.verification_token:"));
         assertTrue(problem("", Map.of("FEISHU_APP_ID", "nonsense")).startsWith("feishu.app_id:"));
+    }
+
+    @Test
+    void a_secret_token_or_key_without_an_app_id_stops_start_up_naming_FEISHU_APP_ID_never_sandbox_mode() {
+        for (String var : List.of("FEISHU_APP_SECRET", "FEISHU_VERIFICATION_TOKEN", "FEISHU_ENCRYPT_KEY")) {
+            String p = problem("", Map.of(var, "x1y2z3"));
+            assertTrue(p.startsWith("feishu.app_id: FEISHU_APP_ID is not set, but " + var), p);
+            assertFalse(p.contains("x1y2z3"), "the value stays out of the message: " + p);
+        }
+        String both = problem("", Map.of("FEISHU_APP_SECRET", "s", "FEISHU_ENCRYPT_KEY", "k"));
+        assertTrue(both.contains("FEISHU_APP_SECRET (feishu.app_secret), FEISHU_ENCRYPT_KEY (feishu.encrypt_key) are"), both);
+        assertTrue(problem("feishu:\n  verification_token: v\n", Map.of()).startsWith("feishu.app_id: FEISHU_APP_ID is not set, but FEISHU_VERIFICATION_TOKEN"));
+        assertTrue(problem("feishu:\n  app_id: \"\"\n  encrypt_key: ${KEY}\n", Map.of("KEY", "k")).startsWith("feishu.app_id:"));
+        assertTrue(parse("feishu:\n  app_secret: \"\"\n", Map.of("FEISHU_APP_SECRET", "")).feishu().sandbox(), "empty values are no credentials");
+    }
+
+    @Test
+    void sandbox_mode_refuses_a_postgresql_database() {
+        for (String url : List.of("postgres://u:p@db:5432/bot", "jdbc:postgresql://db:5432/bot?user=u")) {
+            String p = problem("", Map.of("DATABASE_URL", url));
+            assertTrue(p.startsWith("database.url: is PostgreSQL, but without FEISHU_APP_ID the bot runs in sandbox mode"), p);
+            assertFalse(p.contains("u:p@"), p);
+        }
+        assertTrue(parse("", Map.of("DATABASE_URL", "jdbc:sqlite:/tmp/x.db")).feishu().sandbox());
+    }
+
+    @Test
+    void sandbox_mode_listens_on_loopback_real_mode_on_every_interface_unless_server_host_says_otherwise() {
+        assertEquals("127.0.0.1", parse("", Map.of()).bindHost());
+        assertEquals("0.0.0.0", parse("server:\n  host: 0.0.0.0\n", Map.of()).bindHost());
+        Map<String, String> real = Map.of("FEISHU_APP_ID", "cli_abc", "FEISHU_APP_SECRET", "s", "FEISHU_VERIFICATION_TOKEN", "v",
+                "FEISHU_ENCRYPT_KEY", "k");
+        assertNull(parse("", real).bindHost(), "null: every interface");
+        assertEquals("10.0.0.5", parse("server:\n  host: 10.0.0.5\n", real).bindHost());
+        assertEquals("127.0.0.1", parse("", real).withFeishu(parse("", real).feishu()
+                .pointedAt("http://127.0.0.1:1", "cli_sandbox", "s", "t", "k")).bindHost(), "a local platform is sandbox mode");
+        assertTrue(problem("server:\n  host: \"a b\"\n", Map.of()).startsWith("server.host: must be an address"));
     }
 
     @Test

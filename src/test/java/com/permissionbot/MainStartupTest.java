@@ -1,0 +1,76 @@
+package com.permissionbot;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code Main} as an operator starts it: a configuration error is one line on stderr and exit code 2, nothing starts. */
+class MainStartupTest {
+    @TempDir
+    Path dir;
+
+    /** What the process printed and how it ended. */
+    record Run(int exit, String stderr, String stdout) {
+        /** The one line of a configuration error (and nothing else on stderr). */
+        String line() {
+            List<String> lines = stderr.lines().filter(l -> !l.isBlank()).toList();
+            assertEquals(1, lines.size(), "one line on stderr, got:\n" + stderr + "\nstdout:\n" + stdout);
+            return lines.get(0);
+        }
+    }
+
+    /** Runs {@code com.permissionbot.Main} in {@code cwd} with only these run-contract variables set. */
+    static Run main(Path cwd, Map<String, String> env) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        ProcessBuilder pb = new ProcessBuilder(List.of(java, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp", cp,
+                "com.permissionbot.Main")).directory(cwd.toFile());
+        Map<String, String> e = pb.environment();
+        e.keySet().removeIf(k -> k.startsWith("FEISHU_") || k.equals("DATABASE_URL") || k.equals("BOT_CONFIG") || k.equals("PORT"));
+        e.put("PORT", "0");
+        e.putAll(env);
+        Path out = Files.createTempFile(cwd, "stdout", ".txt");
+        Path err = Files.createTempFile(cwd, "stderr", ".txt");
+        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("Main did not stop within 60 s:\n" + Files.readString(out) + Files.readString(err));
+        }
+        return new Run(p.exitValue(), Files.readString(err), Files.readString(out));
+    }
+
+    @Test
+    void a_stray_secret_without_an_app_id_stops_start_up_in_one_line_and_never_starts_sandbox_mode() throws Exception {
+        for (String var : List.of("FEISHU_APP_SECRET", "FEISHU_VERIFICATION_TOKEN", "FEISHU_ENCRYPT_KEY")) {
+            Run r = main(dir, Map.of(var, "Xk3vB9qLmN2pR7sT4wY6zA8cD1eF5gH0"));
+            assertEquals(2, r.exit(), r.stderr());
+            String line = r.line();
+            assertTrue(line.startsWith("permission-bot: configuration error") && line.contains("FEISHU_APP_ID is not set, but " + var), line);
+            assertFalse(r.stdout().contains("sandbox") || r.stdout().contains("Playground"), "sandbox mode started:\n" + r.stdout());
+            assertFalse((r.stdout() + r.stderr()).contains("Xk3vB9qLmN2p"), "the secret was printed");
+        }
+    }
+
+    @Test
+    void sandbox_mode_on_postgresql_is_a_configuration_error() throws Exception {
+        Run r = main(dir, Map.of("DATABASE_URL", "postgres://bot:pw@127.0.0.1:1/bot"));
+        assertEquals(2, r.exit(), r.stderr());
+        assertTrue(r.line().contains("database.url: is PostgreSQL, but without FEISHU_APP_ID"), r.stderr());
+        assertFalse(r.stderr().contains("bot:pw"), r.stderr());
+    }
+
+    static void write(Path file, String text) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.writeString(file, text);
+    }
+}
