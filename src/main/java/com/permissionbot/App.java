@@ -79,7 +79,7 @@ public final class App implements AutoCloseable {
         this.scopes = new ScopeService(gateway, store, clock, cfg.apply(), cfg.feishu().appVersion());
         new ScopeHandlers(scopes, new ScopeCards(cards), platformWork, cfg.apply().answerWithin()).register(conversation, actions);
         // before the approval commands: "订阅审批的时候报错了：{…99991672…}" is a paste, not a code
-        new DiagnoseHandlers(scopes, cards, store, clock, cfg.feishu().appId()).register(conversation);
+        new DiagnoseHandlers(scopes, cards, store, clock, cfg.feishu().appId(), cfg.feishu().consoleOrigin()).register(conversation);
         ApprovalCards approvalCards = new ApprovalCards(cards);
         this.approvals = new ApprovalService(gateway, store, clock, cfg.approvalCodes(), Backoff.exponential(Duration.ofMillis(500)));
         new ApprovalHandlers(approvals, approvalCards, scopes).register(conversation);

@@ -18,6 +18,10 @@ public record BotConfig(
         Follow follow,
         String host) {
 
+    /** Feishu's developer console and documentation. */
+    public static final String FEISHU_ORIGIN = "https://open.feishu.cn";
+    /** Lark's (Feishu outside China) developer console and documentation. */
+    public static final String LARK_ORIGIN = "https://open.larksuite.com";
     /** Loopback: where sandbox mode listens unless {@code server.host} says otherwise. */
     public static final String LOOPBACK = "127.0.0.1";
 
@@ -52,6 +56,12 @@ public record BotConfig(
 
         public boolean encrypted() {
             return !encryptKey.isEmpty();
+        }
+
+        /** The Open Platform's own site for console and help links: Lark's for a larksuite.com base URL, else Feishu's. */
+        public String consoleOrigin() {
+            String host = java.net.URI.create(baseUrl).getHost();
+            return host != null && (host.equals("larksuite.com") || host.endsWith(".larksuite.com")) ? LARK_ORIGIN : FEISHU_ORIGIN;
         }
 
         /** Same values with the credentials and address of a local platform (sandbox mode). */

@@ -121,6 +121,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void console_links_follow_the_base_url_to_lark_or_feishu() {
+        Map<String, String> real = new HashMap<>(Map.of("FEISHU_APP_ID", "cli_abc", "FEISHU_APP_SECRET", "s",
+                "FEISHU_VERIFICATION_TOKEN", "v", "FEISHU_ENCRYPT_KEY", "k"));
+        assertEquals("https://open.feishu.cn", parse("", real).feishu().consoleOrigin());
+        real.put("FEISHU_BASE_URL", "https://open.larksuite.com");
+        assertEquals("https://open.larksuite.com", parse("", real).feishu().consoleOrigin());
+        real.put("FEISHU_BASE_URL", "https://open.larkoffice.com");
+        assertEquals("https://open.feishu.cn", parse("", real).feishu().consoleOrigin(), "larkoffice.com is Feishu's");
+        real.put("FEISHU_BASE_URL", "https://larksuite.com.evil.example");
+        assertEquals("https://open.feishu.cn", parse("", real).feishu().consoleOrigin());
+        assertEquals("https://open.feishu.cn", parse("", Map.of()).feishu().pointedAt("http://127.0.0.1:9", "cli_sandbox", "s", "t", "k").consoleOrigin());
+    }
+
+    @Test
     void wrong_values_are_named() {
         assertEquals("server.port: must be a whole number, got 'eighty'", problem("server:\n  port: eighty\n", Map.of()));
         assertEquals("server.port: must be between 0 and 65535, got 70000", problem("server:\n  port: 70000\n", Map.of()));
