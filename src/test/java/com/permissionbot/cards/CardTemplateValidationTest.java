@@ -76,6 +76,13 @@ class CardTemplateValidationTest {
     }
 
     @Test
+    void no_card_says_this_group_as_every_card_may_land_in_a_1_1_chat() throws IOException {
+        try (var files = Files.list(Path.of("cards"))) {
+            for (Path f : files.toList()) assertFalse(Files.readString(f).contains("本群"), f + " says 本群 (this group)");
+        }
+    }
+
+    @Test
     void a_broken_override_stops_loading_and_names_the_file(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("quota.json"), "{ not json");
         CardTemplateException e = assertThrows(CardTemplateException.class, () -> CardRenderer.load(dir));
