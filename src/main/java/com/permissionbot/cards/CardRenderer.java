@@ -193,9 +193,9 @@ public final class CardRenderer {
 
     /**
      * Template variables and flags: {@link #text} escapes untrusted text for markdown, {@link #list} makes an
-     * escaped bullet list of untrusted items; both may only appear inside a markdown element (elsewhere the entities
-     * would show). {@link #trusted} and {@link #number} are the bot's own text (button values, numbers) and may
-     * appear anywhere.
+     * escaped bullet list of untrusted items, {@link #person} shows a user by name; these may only appear inside a
+     * markdown element (elsewhere the entities would show). {@link #trusted} and {@link #number} are the bot's own
+     * text (button values, numbers) and may appear anywhere.
      */
     public static final class Vars {
         private final Map<String, String> values = new HashMap<>();
@@ -214,6 +214,20 @@ public final class CardRenderer {
 
         public Vars list(String key, List<String> untrustedItems) {
             values.put(key, Markdown.bullets(untrustedItems));
+            escaped.add(key);
+            return this;
+        }
+
+        /** A person by name for a well-formed open_id ({@link Markdown#person}); markdown only, like {@link #text}. */
+        public Vars person(String key, String openId) {
+            values.put(key, Markdown.person(openId));
+            escaped.add(key);
+            return this;
+        }
+
+        /** A bullet list of items the caller built from {@link Markdown#escape} and {@link Markdown#person}; markdown only. */
+        public Vars markdownList(String key, List<String> markdownItems) {
+            values.put(key, Markdown.bulletsOf(markdownItems));
             escaped.add(key);
             return this;
         }

@@ -130,7 +130,7 @@ public final class ScopeCards {
                 .flag("has_last", at != null)
                 .trusted("last_at_zh", at == null ? "" : MINUTE.format(at.atZone(BEIJING)) + "（北京时间）")
                 .trusted("last_at_en", at == null ? "" : MINUTE.format(at.atZone(ZoneOffset.UTC)) + " UTC")
-                .text("last_by", dash(q.lastBy()))
+                .person("last_by", q.lastBy())
                 .flag("exhausted", q.left() == 0);
         return renderer.render("quota", v);
     }
