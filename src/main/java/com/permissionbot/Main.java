@@ -28,7 +28,11 @@ public final class Main {
                 app.close();
                 if (p != null) p.close();
             }, "shutdown"));
-        } catch (ConfigException | CardTemplateException e) {
+        } catch (ConfigException e) {
+            System.err.println("permission-bot: " + e.line());
+            if (platform != null) platform.close();
+            System.exit(2);
+        } catch (CardTemplateException e) {
             System.err.println("permission-bot: configuration error: " + e.getMessage());
             if (platform != null) platform.close();
             System.exit(2);

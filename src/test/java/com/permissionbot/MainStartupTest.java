@@ -69,6 +69,27 @@ class MainStartupTest {
         assertFalse(r.stderr().contains("bot:pw"), r.stderr());
     }
 
+    @Test
+    void a_configuration_error_names_the_file_actually_read() throws Exception {
+        Run packaged = main(dir, Map.of("PORT", "eighty"));
+        assertEquals(2, packaged.exit(), packaged.stderr());
+        assertEquals("permission-bot: configuration error in the packaged default bot-config.yaml (there is no BOT_CONFIG "
+                + "and no ./bot-config.yaml): server.port: must be a whole number, got 'eighty'", packaged.line());
+
+        write(dir.resolve("bot-config.yaml"), "inbox:\n  wrokers: 3\n");
+        Run local = main(dir, Map.of());
+        assertEquals(2, local.exit(), local.stderr());
+        assertEquals("permission-bot: configuration error in " + dir.resolve("bot-config.yaml").toAbsolutePath().toRealPath()
+                + ": inbox.wrokers: unknown key (check the spelling against bot-config.yaml)", local.line());
+
+        Path named = dir.resolve("conf/prod.yaml");
+        write(named, "approval:\n  subscribe: [leave]\n");
+        Run viaEnv = main(dir, Map.of("BOT_CONFIG", named.toString()));
+        assertEquals(2, viaEnv.exit(), viaEnv.stderr());
+        assertTrue(viaEnv.line().startsWith("permission-bot: configuration error in " + named.toAbsolutePath()
+                + " (BOT_CONFIG): approval.subscribe: 'leave' is not an approval definition code"), viaEnv.line());
+    }
+
     static void write(Path file, String text) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
         Files.writeString(file, text);

@@ -1,5 +1,6 @@
 package com.permissionbot.config;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -47,21 +48,37 @@ public final class ConfigLoader {
         this.env = env;
     }
 
-    /** Loads from {@code BOT_CONFIG}, else {@code ./bot-config.yaml}, else the defaults packaged in the jar. */
+    /** What stands for the copy of bot-config.yaml packaged in the jar in an error message. */
+    public static final String PACKAGED = "the packaged default bot-config.yaml (there is no BOT_CONFIG and no ./bot-config.yaml)";
+
+    /**
+     * Loads from {@code BOT_CONFIG}, else {@code ./bot-config.yaml}, else the defaults packaged in the jar; an error
+     * names the file it was read from ({@link ConfigException#file()}).
+     */
     public BotConfig load() {
         String named = env.get("BOT_CONFIG");
         if (named != null && !named.isBlank()) {
             Path p = Path.of(named);
-            if (!Files.isRegularFile(p)) throw new ConfigException("BOT_CONFIG", "file not found: " + p);
-            return parse(read(p));
+            if (!Files.isRegularFile(p)) throw new ConfigException("BOT_CONFIG", "file not found: " + p.toAbsolutePath());
+            return parseFrom(read(p), p.toAbsolutePath() + " (BOT_CONFIG)");
         }
         Path local = Path.of("bot-config.yaml");
-        if (Files.isRegularFile(local)) return parse(read(local));
+        if (Files.isRegularFile(local)) return parseFrom(read(local), local.toAbsolutePath().toString());
+        String text;
         try (InputStream in = ConfigLoader.class.getResourceAsStream("/bot-config.yaml")) {
             if (in == null) throw new ConfigException("BOT_CONFIG", "no bot-config.yaml found and no packaged default");
-            return parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new ConfigException("BOT_CONFIG", "cannot read packaged default: " + e.getMessage());
+        }
+        return parseFrom(text, PACKAGED);
+    }
+
+    private BotConfig parseFrom(String yaml, String file) {
+        try {
+            return parse(yaml);
+        } catch (ConfigException e) {
+            throw e.in(file);
         }
     }
 
@@ -69,7 +86,7 @@ public final class ConfigLoader {
         try {
             return Files.readString(p);
         } catch (IOException e) {
-            throw new ConfigException("BOT_CONFIG", "cannot read " + p + ": " + e.getMessage());
+            throw new ConfigException("BOT_CONFIG", "cannot read " + p.toAbsolutePath() + ": " + e.getMessage());
         }
     }
 
@@ -79,10 +96,11 @@ public final class ConfigLoader {
         try {
             root = YAML.readTree(yaml);
         } catch (IOException e) {
-            throw new ConfigException("bot-config.yaml", "not valid YAML (" + firstLine(e.getMessage()) + ")");
+            throw new ConfigException("", "not valid YAML" + where(e) + " (" + firstLine(e instanceof JsonProcessingException j
+                    ? j.getOriginalMessage() : e.getMessage()) + ")");
         }
         if (root == null || root.isMissingNode() || root.isNull()) root = JsonNodeFactory.instance.objectNode();
-        if (!root.isObject()) throw new ConfigException("bot-config.yaml", "must be a mapping of keys");
+        if (!root.isObject()) throw new ConfigException("", "must be a mapping of keys");
         ObjectNode tree = (ObjectNode) substitute(root, "");
         ENV_KEYS.forEach((var, key) -> {
             String v = env.get(var);
@@ -135,6 +153,14 @@ public final class ConfigLoader {
 
     private static String join(String a, String b) {
         return a.isEmpty() ? b : a + "." + b;
+    }
+
+    /** " at line L, column C" where the parser knows it. */
+    private static String where(IOException e) {
+        if (e instanceof JsonProcessingException j && j.getLocation() != null && j.getLocation().getLineNr() > 0) {
+            return " at line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr();
+        }
+        return "";
     }
 
     private static String firstLine(String s) {
@@ -216,6 +242,13 @@ public final class ConfigLoader {
                 if (!Files.isDirectory(cardsDir)) throw new ConfigException("cards.override_dir", "is not a directory: " + cards);
             }
             List<String> codes = list("approval.subscribe");
+            for (String code : codes) {
+                if (!ApprovalCodeShape.valid(code)) {
+                    throw new ConfigException("approval.subscribe", "'" + code + "' is not an approval definition code ("
+                            + ApprovalCodeShape.MIN_LENGTH + " to " + ApprovalCodeShape.MAX_LENGTH
+                            + " letters, digits or hyphens, such as " + ApprovalCodeShape.EXAMPLE + ")");
+                }
+            }
             String ops = text("follow.ops_chat_id", "");
             if (!ops.isEmpty() && !ops.matches("oc_[A-Za-z0-9]+")) throw new ConfigException("follow.ops_chat_id", "must be a chat_id (oc_...)");
             var follow = new BotConfig.Follow(Duration.ofDays(integer("follow.horizon_days", 7, 1, 90)),

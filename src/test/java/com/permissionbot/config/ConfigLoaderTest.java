@@ -1,7 +1,10 @@
 package com.permissionbot.config;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -148,7 +151,31 @@ class ConfigLoaderTest {
     @Test
     void unknown_keys_and_broken_yaml_are_refused() {
         assertEquals("inbox.wrokers: unknown key (check the spelling against bot-config.yaml)", problem("inbox:\n  wrokers: 3\n", Map.of()));
-        assertTrue(problem("server: [\n", Map.of()).startsWith("bot-config.yaml: not valid YAML"));
+        assertTrue(problem("server: [\n", Map.of()).startsWith("not valid YAML at line 1, column 10 ("), problem("server: [\n", Map.of()));
+        assertEquals("must be a mapping of keys", problem("- a\n- b\n", Map.of()));
+    }
+
+    @Test
+    void an_error_names_the_file_that_was_read(@TempDir Path dir) throws Exception {
+        Path named = dir.resolve("prod.yaml");
+        Files.writeString(named, "server:\n  port: eighty\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> new ConfigLoader(Map.of("BOT_CONFIG", named.toString())).load());
+        assertEquals(named.toAbsolutePath() + " (BOT_CONFIG)", e.file());
+        assertEquals("configuration error in " + named.toAbsolutePath() + " (BOT_CONFIG): server.port: must be a whole number, got 'eighty'", e.line());
+        Files.writeString(named, "server: [\n");
+        assertTrue(assertThrows(ConfigException.class, () -> new ConfigLoader(Map.of("BOT_CONFIG", named.toString())).load()).line()
+                .startsWith("configuration error in " + named.toAbsolutePath() + " (BOT_CONFIG): not valid YAML at line 1"));
+        ConfigException missing = assertThrows(ConfigException.class, () -> new ConfigLoader(Map.of("BOT_CONFIG", dir.resolve("nope.yaml").toString())).load());
+        assertEquals("configuration error: BOT_CONFIG: file not found: " + dir.resolve("nope.yaml").toAbsolutePath(), missing.line());
+    }
+
+    @Test
+    void an_invalid_approval_subscribe_code_stops_start_up_like_any_other_bad_value() {
+        assertEquals("approval.subscribe: 'expense' is not an approval definition code (8 to 64 letters, digits or hyphens, "
+                + "such as 7C468A54-8745-2245-9675-08B7C63E7A85)", problem("approval:\n  subscribe: [7C468A54-8745-2245-9675-08B7C63E7A85, expense]\n", Map.of()));
+        assertTrue(problem("approval:\n  subscribe: \"7C468A54_8745\"\n", Map.of()).startsWith("approval.subscribe: '7C468A54_8745'"));
+        assertEquals(List.of("7C468A54-8745-2245-9675-08B7C63E7A85"),
+                parse("approval:\n  subscribe: [7C468A54-8745-2245-9675-08B7C63E7A85]\n", Map.of()).approvalCodes());
     }
 
     @Test
