@@ -1,5 +1,6 @@
 package com.permissionbot;
 
+import com.permissionbot.cards.CardRenderer;
 import com.permissionbot.cards.CardTemplateException;
 import com.permissionbot.config.BotConfig;
 import com.permissionbot.config.ConfigException;
@@ -16,6 +17,8 @@ public final class Main {
         LocalPlatform platform = null;
         try {
             cfg = new ConfigLoader(System.getenv()).load();
+            // the card templates are configuration too: a broken one stops start-up before anything has started
+            CardRenderer.load(cfg.cardsDir());
             if (cfg.feishu().sandbox()) {
                 platform = LocalPlatform.find().orElseThrow(() ->
                         new ConfigException("feishu.app_id", "is empty and this build has no sandbox; set FEISHU_APP_ID"));

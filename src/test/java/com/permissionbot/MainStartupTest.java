@@ -90,6 +90,20 @@ class MainStartupTest {
                 + " (BOT_CONFIG): approval.subscribe: 'leave' is not an approval definition code"), viaEnv.line());
     }
 
+    @Test
+    void a_broken_card_template_stops_start_up_in_one_line_before_anything_starts() throws Exception {
+        Path cards = dir.resolve("my-cards");
+        write(cards.resolve("help.json"), "{\"schema\": \"2.0\",\n \"config\": {\"update_multi\": true}, \"body\": {\"elements\": [\n");
+        write(dir.resolve("bot-config.yaml"), "cards:\n  override_dir: " + cards + "\n");
+        Run r = main(dir, Map.of("DATABASE_URL", "jdbc:sqlite:" + dir.resolve("data/bot.db")));
+        assertEquals(2, r.exit(), r.stderr());
+        assertTrue(r.line().startsWith("permission-bot: configuration error: card template " + cards.resolve("help.json")
+                + " is not valid JSON at line 3, column 1: Unexpected end-of-input"), r.line());
+        assertFalse(r.line().contains("[Source"), r.line());
+        assertTrue(r.stdout().isBlank(), "nothing started, nothing logged:\n" + r.stdout());
+        assertFalse(Files.exists(dir.resolve("data/bot.db")), "no database was created");
+    }
+
     static void write(Path file, String text) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
         Files.writeString(file, text);
