@@ -49,6 +49,7 @@ public final class TenantState {
     private final Set<String> pending = new LinkedHashSet<>();
     private final Set<String> approvalDefinitions = new LinkedHashSet<>();
     private final Set<String> subscribed = new LinkedHashSet<>();
+    private final Set<String> chatsWithBot = new LinkedHashSet<>();
     private String onlineVersionId;
     private boolean applicationPending;
     private boolean installed = true;
@@ -276,6 +277,18 @@ public final class TenantState {
             return known;
         }
         return subscribed.remove(code) ? Outcome.OK : SUBSCRIPTION_EXISTED;
+    }
+
+    /**
+     * Someone adds the bot to a group; false when it is a member already, and then nothing happens (Feishu sends
+     * {@code im.chat.member.bot.added_v1} only when the bot joins).
+     */
+    public synchronized boolean addBotToChat(String chatId) {
+        return chatsWithBot.add(chatId);
+    }
+
+    public synchronized boolean botInChat(String chatId) {
+        return chatsWithBot.contains(chatId);
     }
 
     private Outcome checkApprovalCode(String code) {
