@@ -6,9 +6,11 @@ import com.permissionbot.config.BotConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -25,6 +27,7 @@ public final class SandboxPlatform implements LocalPlatform {
     private String encryptKey;
     private EventPusher pusher;
     private Playground playground;
+    private SandboxWorldFile world;
     /** Per approval instance, the delivery its next event waits for (the platform delivers an instance's events in order). */
     private final Map<String, CompletableFuture<?>> approvalChains = new ConcurrentHashMap<>();
 
@@ -39,8 +42,15 @@ public final class SandboxPlatform implements LocalPlatform {
     }
 
     @Override
-    public BotConfig.Feishu start(BotConfig.Feishu defaults) {
+    public BotConfig.Feishu start(BotConfig.Feishu defaults, Optional<Path> database) {
         emulator = PlatformEmulator.start();
+        try {
+            world = database.map(db -> SandboxWorldFile.open(db, emulator.tenant())).orElse(null);
+        } catch (RuntimeException e) {
+            emulator.close();
+            throw e;
+        }
+        if (world == null) log.info("sandbox: the bot keeps no database file, so the emulator's world is not kept either");
         token = random();
         encryptKey = random();
         EmulatorConfig c = emulator.config();
@@ -102,6 +112,7 @@ public final class SandboxPlatform implements LocalPlatform {
     @Override
     public void close() {
         if (pusher != null) pusher.close();
+        if (world != null) world.close();
         if (emulator != null) emulator.close();
     }
 

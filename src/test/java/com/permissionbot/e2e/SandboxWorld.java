@@ -7,6 +7,7 @@ import com.permissionbot.App;
 import com.permissionbot.config.BotConfig;
 import com.permissionbot.config.ConfigLoader;
 import com.permissionbot.sandbox.SandboxPlatform;
+import com.permissionbot.store.Database;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -42,7 +43,7 @@ final class SandboxWorld implements AutoCloseable {
         SandboxPlatform platform = new SandboxPlatform();
         App app = null;
         try {
-            BotConfig.Feishu feishu = platform.start(cfg.feishu());
+            BotConfig.Feishu feishu = platform.start(cfg.feishu(), Database.sqliteFile(cfg.databaseUrl()));
             app = App.create(cfg.withFeishu(feishu), Clock.systemUTC()).start();
             platform.attach(app);
             return new SandboxWorld(platform, app);
