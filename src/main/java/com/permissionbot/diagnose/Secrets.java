@@ -62,7 +62,7 @@ public final class Secrets {
         }
     }
 
-    /** The text with every secret masked, and what was masked (in order of appearance). */
+    /** The text with every secret masked, and what was masked: what an earlier pass masked first, then the new ones. */
     public record Masked(String text, List<Found> found) {
         public boolean any() {
             return !found.isEmpty();
