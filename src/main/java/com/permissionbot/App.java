@@ -86,7 +86,7 @@ public final class App implements AutoCloseable {
         this.scopes = new ScopeService(gateway, retry, store, clock, cfg.apply(), cfg.feishu().appVersion(), owner);
         new ScopeHandlers(scopes, new ScopeCards(cards), platformWork, cfg.apply().answerWithin()).register(conversation, actions);
         // before the approval commands: "订阅审批的时候报错了：{…99991672…}" is a paste, not a code
-        new DiagnoseHandlers(scopes, cards, store, clock, cfg.feishu().appId()).register(conversation);
+        new DiagnoseHandlers(scopes, cards, store, clock, cfg.feishu().appId(), cfg.feishu().consoleOrigin()).register(conversation);
         ApprovalCards approvalCards = new ApprovalCards(cards);
         this.approvals = new ApprovalService(gateway, retry, store, clock, cfg.approvalCodes(), owner);
         new ApprovalHandlers(approvals, approvalCards, scopes).register(conversation);
@@ -123,16 +123,24 @@ public final class App implements AutoCloseable {
     public App start() {
         outbox.start();
         worker.start();
-        http.start(cfg.port());
+        String host = cfg.bindHost();
+        if (host == null) http.start(cfg.port());
+        else http.start(host, cfg.port());
         if (!cfg.approvalCodes().isEmpty()) platformWork.execute(approvals::subscribeConfigured);
         long tick = cfg.follow().tick().toMillis();
         ticks.scheduleWithFixedDelay(watcher::tick, tick, tick, TimeUnit.MILLISECONDS);
-        log.info("permission-bot listening on port {} ({} mode)", port(), cfg.feishu().sandbox() ? "sandbox" : "feishu");
+        log.info("permission-bot listening on {} port {} ({} mode)", host == null ? "every interface," : host, port(),
+                cfg.feishu().sandbox() ? "sandbox" : "feishu");
         return this;
     }
 
     public int port() {
         return http.port();
+    }
+
+    /** The address the bot listens on; null for every interface. */
+    public String host() {
+        return cfg.bindHost();
     }
 
     public Javalin http() {

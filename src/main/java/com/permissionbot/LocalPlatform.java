@@ -2,6 +2,7 @@ package com.permissionbot;
 
 import com.permissionbot.config.BotConfig;
 
+import java.nio.file.Path;
 import java.util.Optional;
 import java.util.ServiceLoader;
 
@@ -11,8 +12,11 @@ import java.util.ServiceLoader;
  */
 public interface LocalPlatform extends AutoCloseable {
 
-    /** Starts the platform and returns the Feishu settings that point the bot at it. */
-    BotConfig.Feishu start(BotConfig.Feishu defaults);
+    /**
+     * Starts the platform and returns the Feishu settings that point the bot at it. {@code database}: the bot's SQLite
+     * file (empty when it keeps none); the platform keeps its own state beside it, so that both remember the same.
+     */
+    BotConfig.Feishu start(BotConfig.Feishu defaults, Optional<Path> database);
 
     /** Lets the platform push events to the running bot (and serve its pages). */
     default void attach(App app) {}

@@ -1,9 +1,11 @@
 package com.permissionbot;
 
+import com.permissionbot.cards.CardRenderer;
 import com.permissionbot.cards.CardTemplateException;
 import com.permissionbot.config.BotConfig;
 import com.permissionbot.config.ConfigException;
 import com.permissionbot.config.ConfigLoader;
+import com.permissionbot.store.Database;
 
 import java.time.Clock;
 
@@ -16,10 +18,12 @@ public final class Main {
         LocalPlatform platform = null;
         try {
             cfg = new ConfigLoader(System.getenv()).load();
+            // the card templates are configuration too: a broken one stops start-up before anything has started
+            CardRenderer.load(cfg.cardsDir());
             if (cfg.feishu().sandbox()) {
                 platform = LocalPlatform.find().orElseThrow(() ->
                         new ConfigException("feishu.app_id", "is empty and this build has no sandbox; set FEISHU_APP_ID"));
-                cfg = cfg.withFeishu(platform.start(cfg.feishu()));
+                cfg = cfg.withFeishu(platform.start(cfg.feishu(), Database.sqliteFile(cfg.databaseUrl())));
             }
             App app = App.create(cfg, Clock.systemUTC()).start();
             if (platform != null) platform.attach(app);
@@ -28,7 +32,11 @@ public final class Main {
                 app.close();
                 if (p != null) p.close();
             }, "shutdown"));
-        } catch (ConfigException | CardTemplateException e) {
+        } catch (ConfigException e) {
+            System.err.println("permission-bot: " + e.line());
+            if (platform != null) platform.close();
+            System.exit(2);
+        } catch (CardTemplateException e) {
             System.err.println("permission-bot: configuration error: " + e.getMessage());
             if (platform != null) platform.close();
             System.exit(2);

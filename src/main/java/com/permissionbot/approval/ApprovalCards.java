@@ -3,6 +3,7 @@ package com.permissionbot.approval;
 import com.permissionbot.cards.Card;
 import com.permissionbot.cards.CardRenderer;
 import com.permissionbot.cards.CardRenderer.Vars;
+import com.permissionbot.cards.Markdown;
 import com.permissionbot.feishu.ScopeGrant;
 import com.permissionbot.scopes.Quota;
 import com.permissionbot.scopes.ScopeStatus;
@@ -87,7 +88,7 @@ public final class ApprovalCards {
                         .flag("already_here", e != null)
                         .trusted("since_zh", e == null ? "" : beijing(e.subscribedAt(), MINUTE))
                         .trusted("since_en", e == null ? "" : utc(e.subscribedAt(), MINUTE))
-                        .text("by", e == null ? "-" : dash(e.subscribedBy()));
+                        .person("by", e == null ? "" : e.subscribedBy());
                 yield renderer.render(SUBSCRIBED, v);
             }
             case INVALID_CODE -> invalidCode(o.approvalCode());
@@ -182,8 +183,10 @@ public final class ApprovalCards {
                 .flag("empty", subs.isEmpty())
                 .flag("has_more", subs.size() > shown.size())
                 .number("more", subs.size() - shown.size())
-                .list("list_zh", lines(shown, s -> s.approvalCode() + "（" + beijing(s.subscribedAt(), MINUTE) + "，" + dash(s.subscribedBy()) + "）"))
-                .list("list_en", lines(shown, s -> s.approvalCode() + " (since " + utc(s.subscribedAt(), MINUTE) + ", by " + dash(s.subscribedBy()) + ")")));
+                .markdownList("list_zh", lines(shown, s -> Markdown.escape(s.approvalCode() + "（" + beijing(s.subscribedAt(), MINUTE) + "，")
+                        + Markdown.person(s.subscribedBy()) + Markdown.escape("）")))
+                .markdownList("list_en", lines(shown, s -> Markdown.escape(s.approvalCode() + " (since " + utc(s.subscribedAt(), MINUTE) + ", by ")
+                        + Markdown.person(s.subscribedBy()) + Markdown.escape(")"))));
     }
 
     /**

@@ -1,5 +1,6 @@
 package com.permissionbot.cards;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -47,6 +48,8 @@ public final class CardRenderer {
     private static final Pattern ELEMENT_ID = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,19}");
     private static final Pattern CONDITION = Pattern.compile("!?[a-z_][a-z0-9_]*");
     private static final String IF = "if";
+    /** Jackson's "(start marker at [Source: …; line: 1, column: 1])" and "[Source: …]" parts of a message. */
+    private static final Pattern SOURCE_DUMP = Pattern.compile("\\s*\\(?(?:start marker at )?\\[Source: .*?; line: \\d+, column: \\d+]\\)?", Pattern.DOTALL);
 
     private final Map<String, ObjectNode> templates;
 
@@ -54,8 +57,12 @@ public final class CardRenderer {
         this.templates = templates;
     }
 
-    /** Loads the packaged templates, each replaced by a file of the same name in {@code overrideDir} if present. */
+    /**
+     * Loads the packaged templates, each replaced by a file of the same name in {@code overrideDir} if present; a file
+     * there that replaces no template (a typo, a stray copy) is an error too, since it would silently do nothing.
+     */
     public static CardRenderer load(Path overrideDir) {
+        if (overrideDir != null) refuseStrangers(overrideDir);
         Map<String, ObjectNode> out = new LinkedHashMap<>();
         for (String name : TEMPLATES) {
             String file = name + ".json";
@@ -79,13 +86,48 @@ public final class CardRenderer {
         return new CardRenderer(out);
     }
 
+    /** Every regular, visible file in the override folder must be named after a template. */
+    private static void refuseStrangers(Path dir) {
+        Set<String> names = new HashSet<>();
+        for (String t : TEMPLATES) names.add(t + ".json");
+        try (var files = Files.list(dir)) {
+            for (Path f : files.sorted().toList()) {
+                String name = f.getFileName().toString();
+                if (name.startsWith(".") || !Files.isRegularFile(f) || names.contains(name)) continue;
+                String near = TEMPLATES.stream().map(t -> t + ".json").filter(t -> distance(t, name) <= 3).findFirst()
+                        .map(t -> " (did you mean " + t + "?)").orElse("");
+                throw new CardTemplateException(f.toString(), "replaces none of the bot's templates" + near
+                        + ": files in cards.override_dir are named after the templates in cards/, such as quota.json");
+            }
+        } catch (IOException e) {
+            throw new CardTemplateException(dir.toString(), "cannot be listed: " + e.getMessage());
+        }
+    }
+
+    /** Edit distance, for suggesting the template a misspelt file name meant. */
+    static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
     /** Parses and checks one template: JSON 2.0, update_multi, both languages on every text, valid unique element ids. */
     static ObjectNode validate(String file, String text) {
         JsonNode root;
         try {
             root = JSON.readTree(text);
         } catch (IOException e) {
-            throw new CardTemplateException(file, "is not valid JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+            throw new CardTemplateException(file, "is not valid JSON" + problem(e));
         }
         if (!(root instanceof ObjectNode card)) throw new CardTemplateException(file, "must be a JSON object");
         if (!"2.0".equals(card.path("schema").asText())) throw new CardTemplateException(file, "must declare \"schema\": \"2.0\"");
@@ -95,6 +137,24 @@ public final class CardRenderer {
         if (!card.path("body").path("elements").isArray()) throw new CardTemplateException(file, "needs body.elements");
         check(file, card, "$", false, new HashSet<>());
         return card;
+    }
+
+    /**
+     * Where and what, in a few words: the parser's own message without its dump of the source (which may run on for
+     * the whole file) or the position it repeats, e.g. {@code " at line 3, column 5: Unexpected character ('}')"}.
+     */
+    static String problem(IOException e) {
+        String what = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+        what = what == null ? "" : SOURCE_DUMP.matcher(what).replaceAll("");
+        int nl = what.indexOf('\n');
+        if (nl >= 0) what = what.substring(0, nl);
+        what = what.strip();
+        if (what.length() > 160) what = what.substring(0, 159) + "\u2026";
+        String at = "";
+        if (e instanceof JsonProcessingException j && j.getLocation() != null && j.getLocation().getLineNr() > 0) {
+            at = " at line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr();
+        }
+        return at + (what.isEmpty() ? "" : ": " + what);
     }
 
     private static void check(String file, JsonNode n, String path, boolean inArray, Set<String> ids) {
@@ -193,9 +253,9 @@ public final class CardRenderer {
 
     /**
      * Template variables and flags: {@link #text} escapes untrusted text for markdown, {@link #list} makes an
-     * escaped bullet list of untrusted items; both may only appear inside a markdown element (elsewhere the entities
-     * would show). {@link #trusted} and {@link #number} are the bot's own text (button values, numbers) and may
-     * appear anywhere.
+     * escaped bullet list of untrusted items, {@link #person} shows a user by name; these may only appear inside a
+     * markdown element (elsewhere the entities would show). {@link #trusted} and {@link #number} are the bot's own
+     * text (button values, numbers) and may appear anywhere.
      */
     public static final class Vars {
         private final Map<String, String> values = new HashMap<>();
@@ -214,6 +274,20 @@ public final class CardRenderer {
 
         public Vars list(String key, List<String> untrustedItems) {
             values.put(key, Markdown.bullets(untrustedItems));
+            escaped.add(key);
+            return this;
+        }
+
+        /** A person by name for a well-formed open_id ({@link Markdown#person}); markdown only, like {@link #text}. */
+        public Vars person(String key, String openId) {
+            values.put(key, Markdown.person(openId));
+            escaped.add(key);
+            return this;
+        }
+
+        /** A bullet list of items the caller built from {@link Markdown#escape} and {@link Markdown#person}; markdown only. */
+        public Vars markdownList(String key, List<String> markdownItems) {
+            values.put(key, Markdown.bulletsOf(markdownItems));
             escaped.add(key);
             return this;
         }

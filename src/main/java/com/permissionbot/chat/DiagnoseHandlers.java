@@ -33,9 +33,12 @@ public final class DiagnoseHandlers {
 
     private final Diagnoser diagnoser;
 
-    /** {@code appId}: this bot's Feishu app id (config), for the developer-console links. */
-    public DiagnoseHandlers(ScopeService scopes, CardRenderer cards, Store store, Clock clock, String appId) {
-        this.diagnoser = new Diagnoser(scopes, new DiagnoseCards(cards, appId), store, clock);
+    /**
+     * {@code appId}: this bot's Feishu app id (config); {@code consoleOrigin}: https://open.feishu.cn or
+     * https://open.larksuite.com (from the base URL), where the developer-console links point.
+     */
+    public DiagnoseHandlers(ScopeService scopes, CardRenderer cards, Store store, Clock clock, String appId, String consoleOrigin) {
+        this.diagnoser = new Diagnoser(scopes, new DiagnoseCards(cards, appId, consoleOrigin), store, clock);
     }
 
     /** Registers the intent; register it after the scope intents so their exact commands win. */

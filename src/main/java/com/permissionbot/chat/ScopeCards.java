@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * The scope cards of design §1–§2 (missing, status, quota, one per apply outcome, working, list failure), filled
@@ -38,7 +37,6 @@ public final class ScopeCards {
 
     private static final DateTimeFormatter MINUTE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm", Locale.ROOT);
     private static final DateTimeFormatter SECOND = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT);
-    private static final Pattern OPEN_ID = Pattern.compile("ou_[A-Za-z0-9]{1,64}");
     private static final ZoneId BEIJING = ZoneId.of("Asia/Shanghai");
 
     private final CardRenderer renderer;
@@ -122,7 +120,7 @@ public final class ScopeCards {
                 .flag("has_wait", hasWait);
         ApplyStart earlier = o.earlier();
         v.flag("has_earlier", earlier != null)
-                .trusted("earlier_by", earlier == null ? "" : person(earlier.by()))
+                .person("earlier_by", earlier == null ? "" : earlier.by())
                 .trusted("earlier_at_zh", earlier == null ? "" : SECOND.format(earlier.at().atZone(BEIJING)) + "（北京时间）")
                 .trusted("earlier_at_en", earlier == null ? "" : SECOND.format(earlier.at().atZone(ZoneOffset.UTC)) + " UTC");
         if (nonce != null) v.trusted("nonce", nonce);
@@ -139,7 +137,7 @@ public final class ScopeCards {
                 .flag("has_last", at != null)
                 .trusted("last_at_zh", at == null ? "" : MINUTE.format(at.atZone(BEIJING)) + "（北京时间）")
                 .trusted("last_at_en", at == null ? "" : MINUTE.format(at.atZone(ZoneOffset.UTC)) + " UTC")
-                .text("last_by", dash(q.lastBy()))
+                .person("last_by", q.lastBy())
                 .flag("exhausted", q.left() == 0);
         return renderer.render("quota", v);
     }
@@ -162,11 +160,6 @@ public final class ScopeCards {
                 .flag("paged", pages.count() > 1)
                 .flag("has_prev", p > 1)
                 .flag("has_next", p < pages.count());
-    }
-
-    /** A person chip for a well-formed open_id (shown by name, no notification); anything else is not shown. */
-    static String person(String openId) {
-        return openId != null && OPEN_ID.matcher(openId).matches() ? "<person id=" + openId + "></person>" : "";
     }
 
     private static String shown(String version) {

@@ -16,7 +16,24 @@ public record BotConfig(
         Path cardsDir,
         List<String> approvalCodes,
         Follow follow,
-        Retry retry) {
+        Retry retry,
+        String host) {
+
+    /** Feishu's developer console and documentation. */
+    public static final String FEISHU_ORIGIN = "https://open.feishu.cn";
+    /** Lark's (Feishu outside China) developer console and documentation. */
+    public static final String LARK_ORIGIN = "https://open.larksuite.com";
+    /** Loopback: where sandbox mode listens unless {@code server.host} says otherwise. */
+    public static final String LOOPBACK = "127.0.0.1";
+
+    /**
+     * The address to listen on: {@code server.host} when set, else loopback in sandbox mode (the emulator's tenant and
+     * the playground are for this machine) and null, every interface, in real mode.
+     */
+    public String bindHost() {
+        if (!host.isEmpty()) return host;
+        return feishu.sandbox() ? LOOPBACK : null;
+    }
 
     /** Credentials and endpoint of the Open Platform; an empty appId means sandbox mode. */
     public record Feishu(
@@ -40,6 +57,12 @@ public record BotConfig(
 
         public boolean encrypted() {
             return !encryptKey.isEmpty();
+        }
+
+        /** The Open Platform's own site for console and help links: Lark's for a larksuite.com base URL, else Feishu's. */
+        public String consoleOrigin() {
+            String host = java.net.URI.create(baseUrl).getHost();
+            return host != null && (host.equals("larksuite.com") || host.endsWith(".larksuite.com")) ? LARK_ORIGIN : FEISHU_ORIGIN;
         }
 
         /** Same values with the credentials and address of a local platform (sandbox mode). */
@@ -77,18 +100,18 @@ public record BotConfig(
     public record Retry(Duration inCall, Duration outboxFirst, Duration outboxMax) {}
 
     public BotConfig withFeishu(Feishu f) {
-        return new BotConfig(port, maxBodyBytes, f, databaseUrl, inbox, apply, cardsDir, approvalCodes, follow, retry);
+        return new BotConfig(port, maxBodyBytes, f, databaseUrl, inbox, apply, cardsDir, approvalCodes, follow, retry, host);
     }
 
     public BotConfig withPort(int p) {
-        return new BotConfig(p, maxBodyBytes, feishu, databaseUrl, inbox, apply, cardsDir, approvalCodes, follow, retry);
+        return new BotConfig(p, maxBodyBytes, feishu, databaseUrl, inbox, apply, cardsDir, approvalCodes, follow, retry, host);
     }
 
     public BotConfig withDatabaseUrl(String url) {
-        return new BotConfig(port, maxBodyBytes, feishu, url, inbox, apply, cardsDir, approvalCodes, follow, retry);
+        return new BotConfig(port, maxBodyBytes, feishu, url, inbox, apply, cardsDir, approvalCodes, follow, retry, host);
     }
 
     public BotConfig withInbox(Inbox i) {
-        return new BotConfig(port, maxBodyBytes, feishu, databaseUrl, i, apply, cardsDir, approvalCodes, follow, retry);
+        return new BotConfig(port, maxBodyBytes, feishu, databaseUrl, i, apply, cardsDir, approvalCodes, follow, retry, host);
     }
 }

@@ -1,5 +1,6 @@
 package com.permissionbot.config;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -47,21 +48,37 @@ public final class ConfigLoader {
         this.env = env;
     }
 
-    /** Loads from {@code BOT_CONFIG}, else {@code ./bot-config.yaml}, else the defaults packaged in the jar. */
+    /** What stands for the copy of bot-config.yaml packaged in the jar in an error message. */
+    public static final String PACKAGED = "the packaged default bot-config.yaml (there is no BOT_CONFIG and no ./bot-config.yaml)";
+
+    /**
+     * Loads from {@code BOT_CONFIG}, else {@code ./bot-config.yaml}, else the defaults packaged in the jar; an error
+     * names the file it was read from ({@link ConfigException#file()}).
+     */
     public BotConfig load() {
         String named = env.get("BOT_CONFIG");
         if (named != null && !named.isBlank()) {
             Path p = Path.of(named);
-            if (!Files.isRegularFile(p)) throw new ConfigException("BOT_CONFIG", "file not found: " + p);
-            return parse(read(p));
+            if (!Files.isRegularFile(p)) throw new ConfigException("BOT_CONFIG", "file not found: " + p.toAbsolutePath());
+            return parseFrom(read(p), p.toAbsolutePath() + " (BOT_CONFIG)");
         }
         Path local = Path.of("bot-config.yaml");
-        if (Files.isRegularFile(local)) return parse(read(local));
+        if (Files.isRegularFile(local)) return parseFrom(read(local), local.toAbsolutePath().toString());
+        String text;
         try (InputStream in = ConfigLoader.class.getResourceAsStream("/bot-config.yaml")) {
             if (in == null) throw new ConfigException("BOT_CONFIG", "no bot-config.yaml found and no packaged default");
-            return parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new ConfigException("BOT_CONFIG", "cannot read packaged default: " + e.getMessage());
+        }
+        return parseFrom(text, PACKAGED);
+    }
+
+    private BotConfig parseFrom(String yaml, String file) {
+        try {
+            return parse(yaml);
+        } catch (ConfigException e) {
+            throw e.in(file);
         }
     }
 
@@ -69,7 +86,7 @@ public final class ConfigLoader {
         try {
             return Files.readString(p);
         } catch (IOException e) {
-            throw new ConfigException("BOT_CONFIG", "cannot read " + p + ": " + e.getMessage());
+            throw new ConfigException("BOT_CONFIG", "cannot read " + p.toAbsolutePath() + ": " + e.getMessage());
         }
     }
 
@@ -79,10 +96,11 @@ public final class ConfigLoader {
         try {
             root = YAML.readTree(yaml);
         } catch (IOException e) {
-            throw new ConfigException("bot-config.yaml", "not valid YAML (" + firstLine(e.getMessage()) + ")");
+            throw new ConfigException("", "not valid YAML" + where(e) + " (" + firstLine(e instanceof JsonProcessingException j
+                    ? j.getOriginalMessage() : e.getMessage()) + ")");
         }
         if (root == null || root.isMissingNode() || root.isNull()) root = JsonNodeFactory.instance.objectNode();
-        if (!root.isObject()) throw new ConfigException("bot-config.yaml", "must be a mapping of keys");
+        if (!root.isObject()) throw new ConfigException("", "must be a mapping of keys");
         ObjectNode tree = (ObjectNode) substitute(root, "");
         ENV_KEYS.forEach((var, key) -> {
             String v = env.get(var);
@@ -137,6 +155,14 @@ public final class ConfigLoader {
         return a.isEmpty() ? b : a + "." + b;
     }
 
+    /** " at line L, column C" where the parser knows it. */
+    private static String where(IOException e) {
+        if (e instanceof JsonProcessingException j && j.getLocation() != null && j.getLocation().getLineNr() > 0) {
+            return " at line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr();
+        }
+        return "";
+    }
+
     private static String firstLine(String s) {
         if (s == null) return "unreadable";
         int nl = s.indexOf('\n');
@@ -155,6 +181,10 @@ public final class ConfigLoader {
         BotConfig config() {
             int port = integer("server.port", 8080, 0, 65535);
             long maxBody = integer("server.max_body_bytes", 1 << 20, 1024, 64 << 20);
+            String host = text("server.host", "");
+            if (!host.isEmpty() && !host.matches("[A-Za-z0-9.:\\-]{1,253}|\\[[0-9A-Fa-f:.]{2,45}]")) {
+                throw new ConfigException("server.host", "must be an address or host name such as 127.0.0.1 or 0.0.0.0, got '" + host + "'");
+            }
 
             String appId = text("feishu.app_id", "");
             String secret = text("feishu.app_secret", "");
@@ -163,6 +193,7 @@ public final class ConfigLoader {
             String baseUrl = text("feishu.base_url", "https://open.feishu.cn");
             boolean allowUnencrypted = bool("feishu.allow_unencrypted", false);
             if (!baseUrl.matches("https?://[^\\s/]+.*")) throw new ConfigException("feishu.base_url", "must be an http(s) URL, got '" + baseUrl + "'");
+            if (appId.isEmpty()) refuseCredentialsWithoutAppId(secret, token, encryptKey);
             if (!appId.isEmpty()) {
                 if (!appId.matches("cli_[A-Za-z0-9]+")) throw new ConfigException("feishu.app_id", "must look like cli_xxxxxxxx (FEISHU_APP_ID)");
                 if (secret.isEmpty()) throw new ConfigException("feishu.app_secret", "is required when feishu.app_id is set (FEISHU_APP_SECRET)");
@@ -181,6 +212,11 @@ public final class ConfigLoader {
             String db = text("database.url", "jdbc:sqlite:data/permission-bot.db");
             if (!db.matches("(jdbc:sqlite:|jdbc:postgresql://|postgres://|postgresql://).+")) {
                 throw new ConfigException("database.url", "must start with jdbc:sqlite:, jdbc:postgresql:// or postgres:// (DATABASE_URL)");
+            }
+            if (appId.isEmpty() && !db.startsWith("jdbc:sqlite:")) {
+                throw new ConfigException("database.url", "is PostgreSQL, but without FEISHU_APP_ID the bot runs in sandbox mode, "
+                        + "which uses SQLite only, so the emulator's made-up tenant never reaches a real database; "
+                        + "set FEISHU_APP_ID, or leave DATABASE_URL unset");
             }
 
             var inbox = new BotConfig.Inbox(
@@ -206,6 +242,13 @@ public final class ConfigLoader {
                 if (!Files.isDirectory(cardsDir)) throw new ConfigException("cards.override_dir", "is not a directory: " + cards);
             }
             List<String> codes = list("approval.subscribe");
+            for (String code : codes) {
+                if (!ApprovalCodeShape.valid(code)) {
+                    throw new ConfigException("approval.subscribe", "'" + code + "' is not an approval definition code ("
+                            + ApprovalCodeShape.MIN_LENGTH + " to " + ApprovalCodeShape.MAX_LENGTH
+                            + " letters, digits or hyphens, such as " + ApprovalCodeShape.EXAMPLE + ")");
+                }
+            }
             String ops = text("follow.ops_chat_id", "");
             if (!ops.isEmpty() && !ops.matches("oc_[A-Za-z0-9]+")) throw new ConfigException("follow.ops_chat_id", "must be a chat_id (oc_...)");
             var follow = new BotConfig.Follow(Duration.ofDays(integer("follow.horizon_days", 7, 1, 90)),
@@ -214,7 +257,19 @@ public final class ConfigLoader {
                     Duration.ofMillis(integer("retry.outbox_first_ms", 1000, 10, 600_000)),
                     Duration.ofMillis(integer("retry.outbox_max_ms", 600_000, 10, 3_600_000)));
             rejectUnknown(root, "");
-            return new BotConfig(port, maxBody, feishu, db, inbox, apply, cardsDir, List.copyOf(codes), follow, retry);
+            return new BotConfig(port, maxBody, feishu, db, inbox, apply, cardsDir, List.copyOf(codes), follow, retry, host);
+        }
+
+        /** A secret, token or key without an app id is a half-configured real app: it must never start sandbox mode. */
+        private static void refuseCredentialsWithoutAppId(String secret, String token, String encryptKey) {
+            List<String> set = new ArrayList<>();
+            if (!secret.isEmpty()) set.add("FEISHU_APP_SECRET (feishu.app_secret)");
+            if (!token.isEmpty()) set.add("FEISHU_VERIFICATION_TOKEN (feishu.verification_token)");
+            if (!encryptKey.isEmpty()) set.add("FEISHU_ENCRYPT_KEY (feishu.encrypt_key)");
+            if (set.isEmpty()) return;
+            throw new ConfigException("feishu.app_id", "FEISHU_APP_ID is not set, but " + String.join(", ", set)
+                    + (set.size() == 1 ? " is" : " are") + ": set FEISHU_APP_ID too, or remove "
+                    + (set.size() == 1 ? "it" : "them") + " to run sandbox mode");
         }
 
         private JsonNode node(String dotted) {

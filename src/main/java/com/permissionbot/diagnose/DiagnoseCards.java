@@ -27,8 +27,6 @@ public final class DiagnoseCards {
     /** The templates this class renders. */
     public static final List<String> TEMPLATES = List.of(FEISHU_SCOPE, FEISHU_USER, FEISHU_TOKEN, DINGTALK, UNRECOGNISED);
 
-    /** https://open.feishu.cn/document/faq/trouble-shooting/how-to-fix-the-99991672-error (the link in the error's msg). */
-    static final String CONSOLE = "https://open.feishu.cn/app";
     /** Masked secrets listed on a card at most (the warning is the point, not the list). */
     static final int MAX_SECRETS_SHOWN = 5;
     private static final Pattern APP_ID = Pattern.compile("[A-Za-z0-9_]{1,64}");
@@ -57,11 +55,16 @@ public final class DiagnoseCards {
 
     private final CardRenderer renderer;
     private final String appId;
+    private final String console;
 
-    /** {@code appId}: this bot's Feishu app, for the developer-console links. */
-    public DiagnoseCards(CardRenderer renderer, String appId) {
+    /**
+     * {@code appId}: this bot's app; {@code consoleOrigin}: https://open.feishu.cn or https://open.larksuite.com,
+     * where the developer-console links point.
+     */
+    public DiagnoseCards(CardRenderer renderer, String appId, String consoleOrigin) {
         this.renderer = Objects.requireNonNull(renderer);
         this.appId = appId == null ? "" : appId.trim();
+        this.console = Objects.requireNonNull(consoleOrigin);
     }
 
     /**
@@ -89,7 +92,7 @@ public final class DiagnoseCards {
                 .trusted("version_value", version == null ? "" : version)
                 .trusted("nonce", nonce == null ? "" : nonce)
                 .number("used", quota == null ? 0 : quota.shown())
-                .trusted("console_url", consoleUrl(appId, linkScopes, "tenant"))
+                .trusted("console_url", consoleUrl(console, appId, linkScopes, "tenant"))
                 .flag("status_failed", hasScopes && !known)
                 .number("status_code", check == null ? 0 : check.statusCode())
                 .text("status_msg", check == null || check.statusMsg().isBlank() ? "-" : cut(check.statusMsg(), 200))
@@ -102,7 +105,7 @@ public final class DiagnoseCards {
 
     /** 99991679: the user must authorize again; Apply would not help. */
     public Card userScope(PastedError e) {
-        return renderer.render(FEISHU_USER, common(e).trusted("console_url", consoleUrl(appId, e.scopes(), "user")));
+        return renderer.render(FEISHU_USER, common(e).trusted("console_url", consoleUrl(console, appId, e.scopes(), "user")));
     }
 
     /** The invalid-token codes: what this one means, the two token types, their 2 h lifetime and renewal. */
@@ -155,16 +158,18 @@ public final class DiagnoseCards {
 
     /**
      * The developer console's permission page for exactly these scopes (the link the platform itself puts in the
-     * 99991672 message); only names matching {@link PasteReader#FEISHU_SCOPE} go in, URL-encoded. Without a valid
-     * app id it is the console's app list.
+     * 99991672 message, https://open.feishu.cn/document/faq/trouble-shooting/how-to-fix-the-99991672-error) on the
+     * tenant's site ({@code origin}); only names matching {@link PasteReader#FEISHU_SCOPE} go in, URL-encoded.
+     * Without a valid app id it is the console's app list.
      */
-    public static String consoleUrl(String appId, List<String> scopes, String tokenType) {
-        if (appId == null || !APP_ID.matcher(appId).matches()) return CONSOLE;
+    public static String consoleUrl(String origin, String appId, List<String> scopes, String tokenType) {
+        String console = origin + "/app";
+        if (appId == null || !APP_ID.matcher(appId).matches()) return console;
         List<String> q = new ArrayList<>();
         for (String s : scopes) {
             if (PasteReader.FEISHU_SCOPE.matcher(s).matches()) q.add(URLEncoder.encode(s, StandardCharsets.UTF_8));
         }
-        String base = CONSOLE + "/" + appId + "/auth";
+        String base = console + "/" + appId + "/auth";
         if (q.isEmpty()) return base;
         return base + "?q=" + String.join(",", q) + "&op_from=openapi&token_type=" + ("user".equals(tokenType) ? "user" : "tenant");
     }

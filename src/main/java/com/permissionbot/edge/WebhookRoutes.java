@@ -273,7 +273,7 @@ public final class WebhookRoutes {
         try {
             // a secret pasted into a message by mistake is not kept at rest either
             String stored = "im.message.receive_v1".equals(env.type())
-                    && mayHoldSecret(json.path("event").path("message").path("content").asText("")) ? Secrets.mask(plain) : plain;
+                    && Secrets.mayHold(json.path("event").path("message").path("content").asText("")) ? Secrets.mask(plain) : plain;
             in.type = env.type();
             in.dedupKey = env.dedupKey();
             in.stored = inbox.accept(env.dedupKey(), env.eventId(), env.type(), env.tenantKey(), stored);
@@ -353,15 +353,6 @@ public final class WebhookRoutes {
                 .putObject("i18n").put("zh_cn", a.toastZh()).put("en_us", a.toastEn());
         return n.toString();
     }
-
-    /** A cheap first look before the full (regex-heavy) masking: most messages mention no secret at all. */
-    static boolean mayHoldSecret(String text) {
-        String t = text.toLowerCase(java.util.Locale.ROOT);
-        return t.contains("secret") || t.contains("token") || t.contains("bearer") || t.contains("passw")
-                || t.contains("encrypt") || LIKELY_TOKEN.matcher(text).find();
-    }
-
-    private static final java.util.regex.Pattern LIKELY_TOKEN = java.util.regex.Pattern.compile("[tua]-[A-Za-z0-9]{12}");
 
     /** Refuses (401) a request whose signed timestamp is older than {@code maxAge} or more than an hour ahead. */
     private boolean stale(Context ctx) {

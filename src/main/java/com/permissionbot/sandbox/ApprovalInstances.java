@@ -125,6 +125,17 @@ public final class ApprovalInstances {
         return out;
     }
 
+    /** Replaces every instance with earlier ones (a restart of sandbox mode); tells no listener. */
+    public synchronized void restore(List<Instance> earlier) {
+        byInstance.clear();
+        definitionOf.clear();
+        for (Instance i : earlier) {
+            if (i.history().isEmpty()) throw new IllegalArgumentException("instance " + i.instanceCode() + " has no history");
+            byInstance.put(i.instanceCode(), new ArrayList<>(i.history()));
+            definitionOf.put(i.instanceCode(), i.approvalCode());
+        }
+    }
+
     public synchronized List<Instance> instances() {
         List<Instance> out = new ArrayList<>();
         byInstance.forEach((code, h) -> out.add(new Instance(code, definitionOf.get(code), h.get(h.size() - 1).status(), h)));
@@ -151,6 +162,7 @@ public final class ApprovalInstances {
         Change c = new Change(approvalCode, instanceCode, status, at, tenant.isSubscribed(approvalCode));
         h.add(c);
         outbox.addLast(c);
+        tenant.changed();
         return c;
     }
 

@@ -136,7 +136,7 @@ public final class Playground {
         for (PlatformEvents.Person u : USERS) {
             users.addObject().put("openId", u.openId()).put("name", u.name()).put("p2pChat", p2pChat(u.openId()));
         }
-        out.putObject("group").put("chatId", GROUP_CHAT_ID).put("name", GROUP_NAME);
+        out.putObject("group").put("chatId", GROUP_CHAT_ID).put("name", GROUP_NAME).put("botAdded", t.botInChat(GROUP_CHAT_ID));
 
         Set<String> pending = t.pendingScopes();
         ArrayNode scopes = out.putArray("scopes");
@@ -253,8 +253,12 @@ public final class Playground {
         return out;
     }
 
+    /** Adds the bot to the group: one bot-added event (the welcome card), and none once the bot is a member. */
     private JsonNode addBot(Context ctx) {
         PlatformEvents.Person user = user(body(ctx).path("user").asText(""));
+        if (!platform.tenant().addBotToChat(GROUP_CHAT_ID)) {
+            throw new BadRequest("the bot is already a member of " + GROUP_NAME + "; Feishu sends no event for that");
+        }
         EventPusher.Delivery d = pusher.botAdded(GROUP_CHAT_ID, GROUP_NAME, user);
         ObjectNode out = Envelope.object().put("eventId", d.eventId());
         out.set("delivery", attempt(d.awaitFirst()));

@@ -6,9 +6,11 @@ import com.permissionbot.config.BotConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -25,6 +27,7 @@ public final class SandboxPlatform implements LocalPlatform {
     private String encryptKey;
     private EventPusher pusher;
     private Playground playground;
+    private SandboxWorldFile world;
     /** Per approval instance, the delivery its next event waits for (the platform delivers an instance's events in order). */
     private final Map<String, CompletableFuture<?>> approvalChains = new ConcurrentHashMap<>();
 
@@ -39,8 +42,15 @@ public final class SandboxPlatform implements LocalPlatform {
     }
 
     @Override
-    public BotConfig.Feishu start(BotConfig.Feishu defaults) {
+    public BotConfig.Feishu start(BotConfig.Feishu defaults, Optional<Path> database) {
         emulator = PlatformEmulator.start();
+        try {
+            world = database.map(db -> SandboxWorldFile.open(db, emulator.tenant())).orElse(null);
+        } catch (RuntimeException e) {
+            emulator.close();
+            throw e;
+        }
+        if (world == null) log.info("sandbox: the bot keeps no database file, so the emulator's world is not kept either");
         token = random();
         encryptKey = random();
         EmulatorConfig c = emulator.config();
@@ -51,7 +61,7 @@ public final class SandboxPlatform implements LocalPlatform {
     @Override
     public void attach(App app) {
         if (emulator == null) throw new IllegalStateException("start() first");
-        pusher = new EventPusher(emulator, "http://127.0.0.1:" + app.port(), token, encryptKey, pushSettings);
+        pusher = new EventPusher(emulator, "http://" + reachable(app.host(), "127.0.0.1") + ":" + app.port(), token, encryptKey, pushSettings);
         emulator.tenant().approvalInstances().onChange(this::approvalChanged);
         playground = new Playground(emulator, pusher);
         playground.register(app.http());
@@ -61,8 +71,9 @@ public final class SandboxPlatform implements LocalPlatform {
             log.warn("sandbox: the bot did not answer the URL check (events {}, cards {})", events ? "ok" : "failed",
                     cards ? "ok" : "failed");
         }
-        log.info("sandbox: bot ready at http://localhost:{}/ (webhook /webhook/event, card callbacks /webhook/card)", app.port());
-        log.info("Playground: http://localhost:{}{}", app.port(), Playground.PAGE);
+        String shown = reachable(app.host(), "localhost");
+        log.info("sandbox: bot ready at http://{}:{}/ (webhook /webhook/event, card callbacks /webhook/card)", shown, app.port());
+        log.info("Playground: http://{}:{}{}", shown, app.port(), Playground.PAGE);
     }
 
     /**
@@ -101,7 +112,14 @@ public final class SandboxPlatform implements LocalPlatform {
     @Override
     public void close() {
         if (pusher != null) pusher.close();
+        if (world != null) world.close();
         if (emulator != null) emulator.close();
+    }
+
+    /** Where the bot can be reached: the address it listens on, or {@code local} when it listens on loopback or everywhere. */
+    private static String reachable(String host, String local) {
+        if (host == null || host.equals(BotConfig.LOOPBACK) || host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) return local;
+        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
     }
 
     private static String random() {

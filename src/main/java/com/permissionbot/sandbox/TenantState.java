@@ -25,6 +25,16 @@ public final class TenantState {
     public record ScopeGrant(String name, boolean granted, boolean highSensitivity) {
     }
 
+    /**
+     * Everything of the tenant that outlives a restart of sandbox mode (approval instances are kept by
+     * {@link ApprovalInstances}): what {@link SandboxWorldFile} saves and loads.
+     */
+    public record Snapshot(List<ScopeGrant> scopes, List<AppVersion> versions, String onlineVersionId,
+                           Map<String, Integer> appliesByVersion, List<String> pendingScopes, boolean applicationPending,
+                           boolean installed, boolean enforceScopes, List<String> approvalDefinitions,
+                           List<String> subscribedApprovals, List<String> chatsWithBot) {
+    }
+
     public static final int APPLIES_PER_VERSION = 10;
 
     public static final Outcome NOT_INSTALLED = new Outcome(212100, "app not install");
@@ -49,11 +59,13 @@ public final class TenantState {
     private final Set<String> pending = new LinkedHashSet<>();
     private final Set<String> approvalDefinitions = new LinkedHashSet<>();
     private final Set<String> subscribed = new LinkedHashSet<>();
+    private final Set<String> chatsWithBot = new LinkedHashSet<>();
     private String onlineVersionId;
     private boolean applicationPending;
     private boolean installed = true;
     private boolean enforceScopes;
     private final ApprovalInstances approvalInstances;
+    private volatile Runnable onChange = () -> { };
 
     public TenantState(String version, String versionId, Clock clock) {
         this.clock = clock;
@@ -80,17 +92,63 @@ public final class TenantState {
         return t;
     }
 
+    /** Called after every change of the tenant or its approval instances, possibly under a lock: it must not block. */
+    public void onChange(Runnable listener) {
+        onChange = listener;
+    }
+
+    void changed() {
+        onChange.run();
+    }
+
+    public synchronized Snapshot snapshot() {
+        return new Snapshot(scopes(), versions(), onlineVersionId, Map.copyOf(appliesByVersion), List.copyOf(pending),
+                applicationPending, installed, enforceScopes, List.copyOf(approvalDefinitions), List.copyOf(subscribed),
+                List.copyOf(chatsWithBot));
+    }
+
+    /** Replaces the whole tenant with an earlier one (approval instances apart); tells no listener. */
+    public synchronized void restore(Snapshot s) {
+        if (s.versions().isEmpty() || s.versions().stream().noneMatch(v -> v.versionId().equals(s.onlineVersionId()))) {
+            throw new IllegalArgumentException("the online version " + s.onlineVersionId() + " is not among the versions");
+        }
+        scopes.clear();
+        highSensitivity.clear();
+        for (ScopeGrant g : s.scopes()) {
+            scopes.put(g.name(), g.granted());
+            if (g.highSensitivity()) highSensitivity.add(g.name());
+        }
+        versions.clear();
+        s.versions().forEach(v -> versions.put(v.versionId(), v));
+        onlineVersionId = s.onlineVersionId();
+        appliesByVersion.clear();
+        appliesByVersion.putAll(s.appliesByVersion());
+        pending.clear();
+        pending.addAll(s.pendingScopes());
+        applicationPending = s.applicationPending();
+        installed = s.installed();
+        enforceScopes = s.enforceScopes();
+        approvalDefinitions.clear();
+        approvalDefinitions.addAll(s.approvalDefinitions());
+        subscribed.clear();
+        subscribed.addAll(s.subscribedApprovals());
+        chatsWithBot.clear();
+        chatsWithBot.addAll(s.chatsWithBot());
+    }
+
     public synchronized void declareScope(String name, boolean granted) {
         scopes.put(name, granted);
         if (granted) {
             settle(name);
         }
+        changed();
     }
 
     public synchronized void removeScope(String name) {
         scopes.remove(name);
         highSensitivity.remove(name);
         settle(name);
+        changed();
     }
 
     public synchronized void clearScopes() {
@@ -98,11 +156,13 @@ public final class TenantState {
         highSensitivity.clear();
         pending.clear();
         applicationPending = false;
+        changed();
     }
 
     public synchronized void markHighSensitivity(String name) {
         scopes.putIfAbsent(name, false);
         highSensitivity.add(name);
+        changed();
     }
 
     public synchronized void grant(String name) {
@@ -113,12 +173,14 @@ public final class TenantState {
         if (scopes.containsKey(name)) {
             scopes.put(name, false);
         }
+        changed();
     }
 
     public synchronized void grantAll() {
         scopes.replaceAll((name, granted) -> true);
         pending.clear();
         applicationPending = false;
+        changed();
     }
 
     public synchronized boolean isGranted(String name) {
@@ -142,12 +204,14 @@ public final class TenantState {
         }
         pending.clear();
         applicationPending = false;
+        changed();
     }
 
     /** The admin rejects the pending application; nothing is granted. */
     public synchronized void rejectPending() {
         pending.clear();
         applicationPending = false;
+        changed();
     }
 
     public synchronized boolean hasPendingApplication() {
@@ -180,6 +244,7 @@ public final class TenantState {
         appliesByVersion.merge(onlineVersionId, 1, Integer::sum);
         pending.addAll(applicable);
         applicationPending = true;
+        changed();
         return Outcome.OK;
     }
 
@@ -189,6 +254,7 @@ public final class TenantState {
 
     public synchronized void setAppliesUsed(int used) {
         appliesByVersion.put(onlineVersionId, used);
+        changed();
     }
 
     /** Publishes a new online version; its apply counter starts at zero. Returns the new version id. */
@@ -197,6 +263,7 @@ public final class TenantState {
         Instant now = clock.instant();
         versions.put(id, new AppVersion(version, id, now, now));
         onlineVersionId = id;
+        changed();
         return id;
     }
 
@@ -214,6 +281,7 @@ public final class TenantState {
 
     public synchronized void setInstalled(boolean value) {
         installed = value;
+        changed();
     }
 
     public synchronized boolean enforceScopes() {
@@ -223,15 +291,18 @@ public final class TenantState {
     /** When on, endpoints answer 99991672 unless one of their required scopes is granted. */
     public synchronized void setEnforceScopes(boolean value) {
         enforceScopes = value;
+        changed();
     }
 
     public synchronized void addApprovalDefinition(String code) {
         approvalDefinitions.add(code);
+        changed();
     }
 
     public synchronized void removeApprovalDefinition(String code) {
         approvalDefinitions.remove(code);
         subscribed.remove(code);
+        changed();
     }
 
     public synchronized List<String> approvalDefinitions() {
@@ -266,7 +337,9 @@ public final class TenantState {
         if (!known.ok()) {
             return known;
         }
-        return subscribed.add(code) ? Outcome.OK : SUBSCRIPTION_EXISTED;
+        if (!subscribed.add(code)) return SUBSCRIPTION_EXISTED;
+        changed();
+        return Outcome.OK;
     }
 
     /** See https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/approval/unsubscribe */
@@ -275,7 +348,23 @@ public final class TenantState {
         if (!known.ok()) {
             return known;
         }
-        return subscribed.remove(code) ? Outcome.OK : SUBSCRIPTION_EXISTED;
+        if (!subscribed.remove(code)) return SUBSCRIPTION_EXISTED;
+        changed();
+        return Outcome.OK;
+    }
+
+    /**
+     * Someone adds the bot to a group; false when it is a member already, and then nothing happens (Feishu sends
+     * {@code im.chat.member.bot.added_v1} only when the bot joins).
+     */
+    public synchronized boolean addBotToChat(String chatId) {
+        if (!chatsWithBot.add(chatId)) return false;
+        changed();
+        return true;
+    }
+
+    public synchronized boolean botInChat(String chatId) {
+        return chatsWithBot.contains(chatId);
     }
 
     private Outcome checkApprovalCode(String code) {

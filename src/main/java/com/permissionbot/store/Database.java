@@ -7,6 +7,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -54,6 +55,22 @@ public final class Database {
                     user == null || user.isEmpty() ? null : user, pass, true);
         }
         throw new IllegalArgumentException("unsupported database URL (want jdbc:sqlite:…, jdbc:postgresql://… or postgres://…)");
+    }
+
+    /**
+     * The file an SQLite URL keeps its data in ({@code jdbc:sqlite:data/bot.db}, {@code jdbc:sqlite:file:/x/bot.db?…});
+     * empty for PostgreSQL and for an in-memory database.
+     */
+    public static Optional<Path> sqliteFile(String url) {
+        if (url == null || !url.trim().startsWith("jdbc:sqlite:")) return Optional.empty();
+        String s = url.trim().substring("jdbc:sqlite:".length());
+        boolean uri = s.startsWith("file:");
+        if (s.isEmpty() || s.startsWith(":memory:") || (uri && s.contains("mode=memory"))) return Optional.empty();
+        if (uri) s = s.substring("file:".length());
+        int q = s.indexOf('?');
+        if (q >= 0) s = s.substring(0, q);
+        if (uri && s.startsWith("///")) s = s.substring(2);
+        return s.isEmpty() ? Optional.empty() : Optional.of(Path.of(s));
     }
 
     private static String decode(String s) {

@@ -2,8 +2,11 @@ package com.permissionbot.approval;
 
 import com.permissionbot.cards.Card;
 import com.permissionbot.cards.CardRenderer;
+import com.permissionbot.store.ApprovalSubscription;
 import org.junit.jupiter.api.Test;
 
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -36,6 +39,21 @@ class ApprovalCardsTest {
         assertEquals(ApprovalCards.SUBSCRIBE_SCOPES, ApprovalCards.requiredScopes("code 99991672"));
         assertEquals(ApprovalCards.SUBSCRIBE_SCOPES, ApprovalCards.requiredScopes("[<at id=all></at>]"));
         assertEquals(ApprovalCards.SUBSCRIBE_SCOPES, ApprovalCards.requiredScopes(null));
+    }
+
+    @Test
+    void subscribers_are_shown_by_name_a_malformed_id_stays_text_and_the_longest_list_fits() {
+        Instant at = Instant.parse("2025-03-14T09:30:00Z");
+        List<ApprovalSubscription> subs = new ArrayList<>();
+        subs.add(new ApprovalSubscription("7C468A54-8745-2245-9675-08B7C63E7A85", "oc_1", "t1", "ou_1><at id=all></at>", at));
+        for (int i = 1; i < 60; i++) {
+            subs.add(new ApprovalSubscription(String.format("%08X-8745-2245-9675-08B7C63E7A85", i), "oc_1", "t1",
+                    "ou_" + "7d8a6e6df7621556ce0d21922b67670".repeat(2), at));
+        }
+        String json = new ApprovalCards(RENDERER).subscriptions(subs).toJson();
+        assertFalse(json.contains("<at"), json);
+        assertTrue(json.contains("ou&#95;1&#62;&#60;at id=all&#62;"), json);
+        assertTrue(json.contains("<person id=ou_7d8a6e6df7621556ce0d21922b67670"), json);
     }
 
     @Test

@@ -99,6 +99,16 @@ class ApprovalConversationTest {
     }
 
     @Test
+    void in_a_1_1_chat_the_chinese_cards_say_this_conversation_never_this_group() {
+        chat.user("订阅审批 " + CODE).repliesWith("approval_subscribed").showing("都会在本会话发一张卡片").notShowing("本群");
+        chat.user("订阅审批 " + CODE).repliesWith("approval_subscribed").showing("本会话之前已经订阅过").notShowing("本群");
+        chat.user("审批订阅").repliesWith("approval_subscriptions").showing("本会话的审批订阅").notShowing("本群");
+        chat.user("取消订阅审批 " + CODE).repliesWith("approval_unsubscribed").showing("本会话不再接收").notShowing("本群");
+        chat.user("取消订阅审批 " + CODE).repliesWith("approval_not_subscribed").showing("本会话没有订阅").notShowing("本群");
+        chat.user("帮助").repliesWith("help").showing("推送到本会话").notShowing("本群");
+    }
+
+    @Test
     void param_invalid_1390001_has_its_card_with_code_and_log_id() {
         chat.platform.subscribeAnswers(fail(1390001, 400));
         chat.user("subscribe approval " + CODE).repliesWith("approval_param_invalid").showing("1390001", "log-1390001");

@@ -56,6 +56,20 @@ class CardEscapingTest {
     }
 
     @Test
+    void only_a_well_formed_open_id_is_shown_as_a_person_everything_else_stays_text() {
+        assertEquals("<person id=ou_7d8a6e6df76></person>", Markdown.person("ou_7d8a6e6df76"));
+        for (String notAnId : List.of("ou_1></person><at id=all></at>", "ou_", "ou_a b", "on_7d8a6e", "<at id=all></at>", "ou_x" + "y".repeat(70))) {
+            String shown = Markdown.person(notAnId);
+            assertFalse(shown.contains("<"), shown);
+            assertEquals(Markdown.escape(notAnId), shown);
+        }
+        assertEquals("-", Markdown.person(""));
+        assertEquals("-", Markdown.person(null));
+        String quota = CARDS.quota(new Quota("t", "1.0.0", 1, false, Instant.parse("2025-01-01T00:00:00Z"), "ou_1><at id=all>")).toJson();
+        assertFalse(quota.contains("<at") || quota.contains("<person"), quota);
+    }
+
+    @Test
     void an_entity_in_the_input_is_escaped_too() {
         String json = CARDS.listFailed(1, "&#60;at id=all&#62;", "-").toJson();
         assertTrue(json.contains("&#38;&#35;60;at id=all&#38;&#35;62;"), json);

@@ -39,6 +39,33 @@ class CardTemplateValidationTest {
     }
 
     @Test
+    void broken_json_is_one_line_with_where_and_what_but_no_dump_of_the_file() {
+        String secretish = "{\"schema\": \"2.0\", \"note\": \"" + "lorem ipsum ".repeat(100) + "\",\n  \"body\": {";
+        String p = problem(secretish);
+        assertTrue(p.startsWith("card template cards/x.json is not valid JSON at line 2, column "), p);
+        assertTrue(p.contains("Unexpected end-of-input"), p);
+        assertFalse(p.contains("[Source") || p.contains("lorem") || p.contains("\n"), p);
+        assertEquals("card template cards/x.json is not valid JSON at line 1, column 3: Unexpected character ('n' (code 110)): "
+                + "was expecting double-quote to start field name", problem("{ not json"));
+    }
+
+    @Test
+    void a_file_in_the_override_folder_that_replaces_no_template_is_named(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve(".DS_Store"), "x");
+        Files.createDirectories(dir.resolve("old"));
+        Files.writeString(dir.resolve("quota.json"), Files.readString(Path.of("cards/quota.json")));
+        CardRenderer.load(dir);
+        Files.writeString(dir.resolve("qouta.json"), Files.readString(Path.of("cards/quota.json")));
+        assertEquals("card template " + dir.resolve("qouta.json") + " replaces none of the bot's templates (did you mean quota.json?): files in "
+                + "cards.override_dir are named after the templates in cards/, such as quota.json",
+                assertThrows(CardTemplateException.class, () -> CardRenderer.load(dir)).getMessage());
+        Files.delete(dir.resolve("qouta.json"));
+        Files.writeString(dir.resolve("notes.txt"), "my changes");
+        assertTrue(assertThrows(CardTemplateException.class, () -> CardRenderer.load(dir)).getMessage()
+                .startsWith("card template " + dir.resolve("notes.txt") + " replaces none of the bot's templates: "));
+    }
+
+    @Test
     void a_text_without_both_languages_names_the_file_and_the_path() {
         String noEn = "{\"tag\":\"markdown\",\"content\":\"hi\",\"i18n_content\":{\"zh_cn\":\"你好\"}}";
         assertEquals("card template cards/x.json $.body.elements[1] needs i18n_content with zh_cn and en_us",
@@ -73,6 +100,13 @@ class CardTemplateValidationTest {
         assertTrue(problem(good("{\"tag\":\"hr\",\"if\":\"no good\"}")).endsWith("$.body.elements[0].if must be a flag name, optionally after !"));
         String onHeader = "{\"schema\":\"2.0\",\"config\":{\"update_multi\":true},\"header\":{\"if\":\"x\"},\"body\":{\"elements\":[]}}";
         assertTrue(problem(onHeader).endsWith("$.header.if is only allowed on objects inside arrays"));
+    }
+
+    @Test
+    void no_card_says_this_group_as_every_card_may_land_in_a_1_1_chat() throws IOException {
+        try (var files = Files.list(Path.of("cards"))) {
+            for (Path f : files.toList()) assertFalse(Files.readString(f).contains("本群"), f + " says 本群 (this group)");
+        }
     }
 
     @Test

@@ -124,7 +124,7 @@ class ScopeCardsTest {
     void quota_shows_time_and_requester_and_the_blind_spot() {
         String en = CardText.of(CARDS.quota(Fixtures.quota(3)).json(), "en_us");
         assertTrue(en.contains("3/10"), en);
-        assertTrue(en.contains("2025-03-14 09:30 UTC, by " + Fixtures.REQUESTER), en);
+        assertTrue(en.contains("2025-03-14 09:30 UTC, by <person id=" + Fixtures.REQUESTER + "></person>"), "shown by name: " + en);
         assertTrue(en.contains("made elsewhere"), en);
         String zh = CardText.of(CARDS.quota(Fixtures.quota(3)).json(), "zh_cn");
         assertTrue(zh.contains("2025-03-14 17:30（北京时间）"), zh);

@@ -47,7 +47,7 @@ class ScopeConversationTest {
         chat.user("missing permissions").clicks("apply")
                 .cardBecomes("apply_success").toast("success", "Sent to the tenant admin");
         assertEquals(1, chat.platform.applyCalls.get());
-        chat.user("quota").repliesWith("quota").showing("1/10", "ou&#95;alice");
+        chat.user("quota").repliesWith("quota").showing("1/10", "<person id=ou_alice></person>");
         chat.user("额度").repliesWith("quota");
     }
 

@@ -60,6 +60,11 @@ final class DiagnoseChat implements AutoCloseable {
     private CardAnswer answer;
 
     DiagnoseChat(Path dir) {
+        this(dir, BotConfig.FEISHU_ORIGIN);
+    }
+
+    /** {@code consoleOrigin}: the tenant's Open Platform site (Feishu or Lark). */
+    DiagnoseChat(Path dir, String consoleOrigin) {
         store = JdbcStore.open("jdbc:sqlite:" + dir.resolve("diagnose-" + System.nanoTime() + ".db"));
         CardRenderer cards = CardRenderer.load(null);
         outbox = TestOutbox.over(store, platform, clock);
@@ -68,7 +73,7 @@ final class DiagnoseChat implements AutoCloseable {
         scopes = new ScopeService(platform, RetryPolicy.immediate(), store, clock,
                 new BotConfig.Apply(Set.of(), Duration.ofSeconds(10), "", Duration.ofSeconds(2)), "1.0.0", "test");
         new ScopeHandlers(scopes, new ScopeCards(cards), work, Duration.ofSeconds(2)).register(conversation, actions);
-        new DiagnoseHandlers(scopes, cards, store, clock, APP_ID).register(conversation);
+        new DiagnoseHandlers(scopes, cards, store, clock, APP_ID, consoleOrigin).register(conversation);
     }
 
     /** The user says (or pastes) {@code text} in a 1:1 chat. */

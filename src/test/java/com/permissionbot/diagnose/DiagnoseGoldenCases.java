@@ -2,6 +2,7 @@ package com.permissionbot.diagnose;
 
 import com.permissionbot.cards.Card;
 import com.permissionbot.cards.CardRenderer;
+import com.permissionbot.config.BotConfig;
 import com.permissionbot.feishu.PlatformResult;
 import com.permissionbot.feishu.ScopeGrant;
 import com.permissionbot.scopes.Quota;
@@ -22,7 +23,7 @@ public final class DiagnoseGoldenCases {
     private DiagnoseGoldenCases() {}
 
     public static Map<String, Supplier<Card>> cases(CardRenderer r) {
-        DiagnoseCards cards = new DiagnoseCards(r, APP_ID);
+        DiagnoseCards cards = new DiagnoseCards(r, APP_ID, BotConfig.FEISHU_ORIGIN);
         Map<String, Supplier<Card>> c = new LinkedHashMap<>();
         List<String> three = List.of("contact:user.employee_id:readonly", "contact:user.base:readonly", "contact:user.id:readonly");
         PlatformResult<ScopeStatus> live = new PlatformResult<>(0, "success", "log-ok", 200, null, new ScopeStatus(List.of(

@@ -6,7 +6,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,9 +35,65 @@ class SecretsTest {
             "GET /v1.0/contact/users?access_token=6d1b2c3d4e5f60718293a4b5c6d7e8f9 HTTP/1.1|GET /v1.0/contact/users?access_token=6d1…(masked) HTTP/1.1",
             "x-acs-dingtalk-access-token: 6d1b2c3d4e5f60718293a4b5c6d7e8f9|x-acs-dingtalk-access-token: 6d1…(masked)",
             "encrypt_key=k3yK3yk3yK3y1234|encrypt_key=k3y…(masked)",
-            "password: hunter22|password: …(masked)"})
+            "password: hunter22|password: …(masked)",
+            "u-3s_Kc3uYlAbCdEfGhIjKlMnOp|u-3s_…(masked)",
+            "a-g1043e-hJRUIJJ5ELPFF_BCSRDN and more|a-g10…(masked) and more",
+            "(t-g1043ehJRU_IJJ5ELPFF-BCSRDNQ2)|(t-g10…(masked))"})
     void secret_values_are_masked_keeping_a_short_prefix(String pasted, String masked) {
         assertEquals(masked, Secrets.mask(pasted));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "{\"app_secret\":\"Xk3vB9qLmN2pR7sT4wY6zA8cD1eF5gH0\"}|{\"app_secret\":\"Xk3…(masked)\"}",
+            "app_secret=Xk3vB9qLmN2pR7sT4wY6zA8cD1eF5gH0|app_secret=Xk3…(masked)",
+            "APP_SECRET = Xk3vB9qLmN2pR7sT4wY6zA8cD1eF5gH0|APP_SECRET = Xk3…(masked)",
+            "app_secret：Xk3vB9qLmN2pR7sT4wY6zA8cD1eF5gH0（刚生成的）|app_secret：Xk3…(masked)（刚生成的）",
+            "\"app_secret\" => \"Xk3vB9qLmN2pR7sT4wY6zA8cD1eF5gH0\",|\"app_secret\" => \"Xk3…(masked)\",",
+            "appSecret := Xk3vB9qLmN2pR7sT4wY6zA8cD1eF5gH0|appSecret := Xk3…(masked)",
+            "the app_secret is Xk3vB9qLmN2pR7sT4wY6zA8cD1eF5gH0.|the app_secret is Xk3…(masked).",
+            "我的 app_secret 是 Xk3vB9qLmN2pR7sT4wY6zA8cD1eF5gH0，帮我看看|我的 app_secret 是 Xk3…(masked)，帮我看看",
+            "app_secret为Xk3vB9qLmN2pR7sT4wY6zA8cD1eF5gH0|app_secret为Xk3…(masked)"})
+    void a_plain_text_app_secret_is_masked_like_the_json_form(String pasted, String masked) {
+        assertEquals(masked, Secrets.mask(pasted));
+        assertEquals(List.of("Xk3…(masked)"), Secrets.scan(pasted).found().stream().map(Secrets.Found::masked).toList());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "the token is expired, what now?",
+            "app_secret 是什么？在哪里可以找到它，开发者后台的凭证与基础信息页面吗",
+            "token：我已经按照文档每两个小时刷新一次了但是还是过期，为什么呢"})
+    void prose_after_a_secret_word_is_not_taken_for_a_secret(String text) {
+        assertEquals(text, Secrets.mask(text));
+    }
+
+    @Test
+    void the_cheap_look_never_hides_a_secret_that_masking_would_find() throws Exception {
+        List<String> texts = new ArrayList<>(List.of("u-3s_Kc3uYlAbCdEfGhIjKlMnOp", "x u-3s_Kc3uYlAbCdEfGh.IjKlMnOp",
+                "Authorization: u-3s-Kc3uYlAbCdEfGhIjKlMnOp", "a-0123456789abcdef", "t-a.b.c.d.e.f.g.h.i"));
+        try (var files = Files.list(Path.of("src/test/resources/pastes"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".txt")).toList()) texts.add(Files.readString(f));
+        }
+        List<String> pieces = List.of("t-", "u-", "a-", "_", "-", ".", "x", "Q", "7", "0", " ", "\n", "secret", "TOKEN", "Bearer ",
+                "passwd", "Encrypt_Key", "=", ":", "：", " is ", "是", "\"", "'", "\\\"", "中文", "Xk3vB9qLmN2p", "cli_a5d6", "-ab", "ztu-");
+        Random random = new Random(14);
+        for (int i = 0; i < 20_000; i++) {
+            StringBuilder b = new StringBuilder();
+            for (int n = random.nextInt(24); n >= 0; n--) b.append(pieces.get(random.nextInt(pieces.size())));
+            texts.add(b.toString());
+        }
+        int secrets = 0;
+        for (String t : texts) {
+            boolean found = Secrets.scanEverything(t).any();
+            if (found) secrets++;
+            assertTrue(!found || Secrets.mayHold(t), "the cheap look misses a secret in: " + t);
+        }
+        assertTrue(secrets > 1_000, "the generated texts hold secrets: " + secrets);
+        for (String ordinary : List.of("missing permissions", "缺少哪些权限", "quota", "订阅审批 7C468A54-8745-2245-9675-08B7C63E7A85",
+                "{\"code\":99991672,\"msg\":\"Access denied. One of the following scopes is required: [im:message]\"}")) {
+            assertFalse(Secrets.mayHold(ordinary), "ordinary text skips the masking: " + ordinary);
+        }
     }
 
     @Test
@@ -42,7 +102,8 @@ class SecretsTest {
                 + " tenant_access_token=" + TENANT_TOKEN;
         String once = Secrets.mask(text);
         assertEquals(once, Secrets.mask(once));
-        assertTrue(Secrets.scan(once).found().isEmpty());
+        assertEquals(sorted(Secrets.scan(text).found()), sorted(Secrets.scan(once).found()),
+                "what an earlier pass masked is found again, so a diagnosis still warns about it");
         for (String s : List.of(SECRET, USER_TOKEN, TENANT_TOKEN)) assertFalse(once.contains(s.substring(6)), once);
     }
 
@@ -84,6 +145,18 @@ class SecretsTest {
         Secrets.Masked m = Secrets.scan("ClientSecret=" + SECRET + " Authorization: Bearer " + USER_TOKEN + " then " + TENANT_TOKEN);
         assertEquals(List.of("ClientSecret", "Bearer", "token"), m.found().stream().map(Secrets.Found::label).toList());
         assertEquals(List.of("", "user", "tenant"), m.found().stream().map(Secrets.Found::tokenType).toList());
+    }
+
+    @Test
+    void a_token_the_inbox_masked_before_storing_still_tells_its_type() {
+        Secrets.Masked again = Secrets.scan(Secrets.mask("sent u-3s_Kc3uYlAbCdEfGhIjKlMnOp, then Bearer " + TENANT_TOKEN
+                + " and app_secret=" + SECRET));
+        assertEquals(List.of("token", "Bearer", "app_secret"), again.found().stream().map(Secrets.Found::label).toList());
+        assertEquals(List.of("user", "tenant", ""), again.found().stream().map(Secrets.Found::tokenType).toList());
+    }
+
+    private static List<String> sorted(List<Secrets.Found> found) {
+        return found.stream().map(f -> f.label() + "=" + f.masked()).sorted().toList();
     }
 
     @Test

@@ -99,6 +99,26 @@ class PlaygroundBrowserTest {
             page.screenshot(new Page.ScreenshotOptions().setPath(SCREENSHOT));
             System.out.println("playground screenshot: " + SCREENSHOT.toAbsolutePath());
 
+            page.locator("#composer-input").fill("quota");
+            page.locator("#composer-send").click();
+            Locator quota = page.locator(".msg.bot .card").filter(new Locator.FilterOptions().setHasText("Last application"));
+            quota.waitFor();
+            assertEquals("Alice", quota.locator(".person[data-open-id=ou_alice] .person-name").textContent(),
+                    "the requester is shown by name: " + quota.textContent());
+            assertTrue(!quota.textContent().contains("<person") && !quota.textContent().contains("ou_alice"), quota.textContent());
+
+            // markup an app may put in card markdown renders as a Feishu client shows it; escaped text stays text
+            world.postCardAsTheApp(world.p2pChat(), SandboxWorld.JSON.readTree("{\"schema\":\"2.0\",\"config\":{\"update_multi\":true},"
+                    + "\"header\":{\"title\":{\"tag\":\"plain_text\",\"content\":\"People\"}},\"body\":{\"elements\":[{\"tag\":\"markdown\","
+                    + "\"content\":\"<at id=ou_alice></at> asked, <person id='ou_bob' show_avatar=true></person> decides, "
+                    + "&#60;at id=all&#62;&#60;/at&#62; stays text\"}]}}"));
+            Locator people = page.locator(".msg.bot .card").filter(new Locator.FilterOptions().setHasText("People"));
+            people.waitFor();
+            assertEquals("@Alice", people.locator(".mention").textContent());
+            assertEquals("Bob", people.locator(".person .person-name").textContent());
+            assertTrue(people.textContent().contains("<at id=all></at> stays text"), people.textContent());
+            assertEquals(1, people.locator(".mention").count(), "the escaped mention is not one");
+
             page.locator("#lang button[data-lang=zh_cn]").click();
             page.locator(".card-title", new Page.LocatorOptions().setHasText("已向管理员提交申请")).waitFor();
 

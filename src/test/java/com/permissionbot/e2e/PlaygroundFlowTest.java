@@ -148,6 +148,24 @@ class PlaygroundFlowTest {
         JsonNode r = world.post("/group/add-bot", JSON.createObjectNode().put("user", SandboxWorld.ALICE));
         assertEquals(200, r.path("delivery").path("status").asInt());
         assertTrue(world.await(Playground.GROUP_CHAT_ID, m -> m.has("card"), Duration.ofSeconds(10)).isPresent());
+        assertTrue(world.state().path("group").path("botAdded").asBoolean());
+    }
+
+    @Test
+    void adding_the_bot_to_the_same_group_again_posts_no_second_welcome() {
+        world = SandboxWorld.start(dir);
+        world.post("/group/add-bot", JSON.createObjectNode().put("user", SandboxWorld.ALICE));
+        world.await(Playground.GROUP_CHAT_ID, m -> m.has("card"), Duration.ofSeconds(10)).orElseThrow();
+
+        HttpResponse<String> again = world.raw("POST", "/playground/api/group/add-bot", "{\"user\":\"ou_bob\"}");
+        assertEquals(400, again.statusCode(), again.body());
+        assertTrue(again.body().contains("already a member of " + Playground.GROUP_NAME), again.body());
+        long addedEvents = StreamSupport.stream(world.state().path("deliveries").spliterator(), false)
+                .filter(d -> "im.chat.member.bot.added_v1".equals(d.path("type").asText())).count();
+        assertEquals(1, addedEvents, "no second bot-added event was pushed");
+        long cards = StreamSupport.stream(world.get("/messages?chat=" + Playground.GROUP_CHAT_ID).path("messages").spliterator(), false)
+                .filter(m -> m.has("card")).count();
+        assertEquals(1, cards, "one welcome card");
     }
 
     @Test

@@ -7,6 +7,7 @@ import com.permissionbot.App;
 import com.permissionbot.config.BotConfig;
 import com.permissionbot.config.ConfigLoader;
 import com.permissionbot.sandbox.SandboxPlatform;
+import com.permissionbot.store.Database;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -42,7 +43,7 @@ final class SandboxWorld implements AutoCloseable {
         SandboxPlatform platform = new SandboxPlatform();
         App app = null;
         try {
-            BotConfig.Feishu feishu = platform.start(cfg.feishu());
+            BotConfig.Feishu feishu = platform.start(cfg.feishu(), Database.sqliteFile(cfg.databaseUrl()));
             app = App.create(cfg.withFeishu(feishu), Clock.systemUTC()).start();
             platform.attach(app);
             return new SandboxWorld(platform, app);
@@ -108,6 +109,36 @@ final class SandboxWorld implements AutoCloseable {
             sleep(50);
         } while (System.nanoTime() < end);
         return Optional.empty();
+    }
+
+    /** The app posts {@code card} to a chat through the emulator's own IM API, as any app could (token, then send). */
+    void postCardAsTheApp(String chatId, JsonNode card) {
+        String base = platform.emulator().baseUrl();
+        ObjectNode auth = JSON.createObjectNode().put("app_id", platform.emulator().config().appId())
+                .put("app_secret", platform.emulator().config().appSecret());
+        String token = json(send(HttpRequest.newBuilder(URI.create(base + "/open-apis/auth/v3/tenant_access_token/internal"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(auth.toString())))).path("tenant_access_token").asText();
+        ObjectNode message = JSON.createObjectNode().put("receive_id", chatId).put("msg_type", "interactive").put("content", card.toString());
+        JsonNode sent = json(send(HttpRequest.newBuilder(URI.create(base + "/open-apis/im/v1/messages?receive_id_type=chat_id"))
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + token)
+                .POST(HttpRequest.BodyPublishers.ofString(message.toString()))));
+        if (sent.path("code").asInt(-1) != 0) throw new AssertionError("the emulator refused the card: " + sent);
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder b) {
+        try {
+            return http.send(b.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static JsonNode json(HttpResponse<String> r) {
+        try {
+            return JSON.readTree(r.body());
+        } catch (Exception e) {
+            throw new IllegalStateException(r.statusCode() + ": " + r.body(), e);
+        }
     }
 
     /** The English title of a card. */

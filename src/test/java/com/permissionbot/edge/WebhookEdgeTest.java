@@ -252,6 +252,15 @@ class WebhookEdgeTest {
     }
 
     @Test
+    void a_bare_user_token_with_an_underscore_is_not_kept_in_the_inbox_either() {
+        String mid = bot.userMessage("oc_p2p_alice");
+        bot.push("/webhook/event", Events.p2p("ev-secret-2", mid, "this one: u-3s_Kc3uYlAbCdEfGhIjKlMnOp"));
+        bot.awaitMessages(m -> !m.isEmpty());
+        String stored = bot.app.store().inboxFind("msg:" + mid).orElseThrow().payload();
+        assertTrue(!stored.contains("Kc3uYlAbCdEfGhIjKlMnOp") && stored.contains("u-3s_…(masked)"), stored);
+    }
+
+    @Test
     void healthz_reports_ok() {
         HttpResponse<String> r = bot.get("/healthz");
         assertEquals(200, r.statusCode());

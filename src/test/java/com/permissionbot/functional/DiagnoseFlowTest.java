@@ -110,6 +110,20 @@ class DiagnoseFlowTest extends FunctionalTest {
     }
 
     @Test
+    void a_user_token_with_an_underscore_is_masked_in_the_reply_and_in_the_stored_payload_alike() {
+        String token = "u-3s_Kc3uYlAbCdEfGhIjKlMnOp";
+        SentMessage reply = bot.say(CHAT, "调用 /open-apis/contact/v3/users/me 时带的是 " + token + "，报错 {\"code\":99991668}");
+        String card = reply.content().toString();
+        assertEquals("Token error 99991668", title(reply.content()), card);
+        assertFalse(card.contains("Kc3uYlAbCdEfGhIjKlMnOp"), card);
+        assertTrue(card.contains("Your paste shows a user_access_token"), "the masked token still tells its type: " + card);
+        assertTrue(card.contains("Your paste contains secrets") && card.contains("token&#58; u&#45;3s&#95;"), "and is warned about: " + card);
+        String stored = bot.app.store().inboxFind("msg:" + reply.parentId()).orElseThrow().payload();
+        assertFalse(stored.contains("Kc3uYlAbCdEfGhIjKlMnOp"), stored);
+        assertTrue(stored.contains("u-3s_…(masked)"), stored);
+    }
+
+    @Test
     void the_ordinary_commands_still_answer_as_before() {
         assertEquals("Permission bot", title(bot.say(CHAT, "help").content()));
         assertTrue(title(bot.say(CHAT, "missing permissions").content()).startsWith("Missing scopes"));

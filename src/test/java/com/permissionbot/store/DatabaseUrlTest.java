@@ -2,6 +2,10 @@ package com.permissionbot.store;
 
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -17,6 +21,18 @@ class DatabaseUrlTest {
         assertEquals("jdbc:sqlite:data/permission-bot.db", t.jdbcUrl());
         assertFalse(t.postgres());
         assertNull(t.user());
+    }
+
+    @Test
+    void the_file_of_an_sqlite_url_is_where_sandbox_mode_keeps_its_world_beside() {
+        assertEquals(Optional.of(Path.of("data/permission-bot.db")), Database.sqliteFile("jdbc:sqlite:data/permission-bot.db"));
+        assertEquals(Optional.of(Path.of("/srv/bot.db")), Database.sqliteFile("jdbc:sqlite:/srv/bot.db?journal_mode=WAL"));
+        assertEquals(Optional.of(Path.of("/srv/bot.db")), Database.sqliteFile("jdbc:sqlite:file:/srv/bot.db?cache=shared"));
+        assertEquals(Optional.of(Path.of("/srv/bot.db")), Database.sqliteFile("jdbc:sqlite:file:///srv/bot.db"));
+        for (String none : List.of("jdbc:sqlite::memory:", "jdbc:sqlite:", "jdbc:sqlite:file:bot?mode=memory&cache=shared",
+                "postgres://u:p@db/bot", "jdbc:postgresql://db/bot")) {
+            assertEquals(Optional.empty(), Database.sqliteFile(none), none);
+        }
     }
 
     @Test

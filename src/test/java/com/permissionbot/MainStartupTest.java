@@ -1,0 +1,111 @@
+package com.permissionbot;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code Main} as an operator starts it: a configuration error is one line on stderr and exit code 2, nothing starts. */
+class MainStartupTest {
+    @TempDir
+    Path dir;
+
+    /** What the process printed and how it ended. */
+    record Run(int exit, String stderr, String stdout) {
+        /** The one line of a configuration error (and nothing else on stderr). */
+        String line() {
+            List<String> lines = stderr.lines().filter(l -> !l.isBlank()).toList();
+            assertEquals(1, lines.size(), "one line on stderr, got:\n" + stderr + "\nstdout:\n" + stdout);
+            return lines.get(0);
+        }
+    }
+
+    /** Runs {@code com.permissionbot.Main} in {@code cwd} with only these run-contract variables set. */
+    static Run main(Path cwd, Map<String, String> env) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        ProcessBuilder pb = new ProcessBuilder(List.of(java, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp", cp,
+                "com.permissionbot.Main")).directory(cwd.toFile());
+        Map<String, String> e = pb.environment();
+        e.keySet().removeIf(k -> k.startsWith("FEISHU_") || k.equals("DATABASE_URL") || k.equals("BOT_CONFIG") || k.equals("PORT"));
+        e.put("PORT", "0");
+        e.putAll(env);
+        Path out = Files.createTempFile(cwd, "stdout", ".txt");
+        Path err = Files.createTempFile(cwd, "stderr", ".txt");
+        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("Main did not stop within 60 s:\n" + Files.readString(out) + Files.readString(err));
+        }
+        return new Run(p.exitValue(), Files.readString(err), Files.readString(out));
+    }
+
+    @Test
+    void a_stray_secret_without_an_app_id_stops_start_up_in_one_line_and_never_starts_sandbox_mode() throws Exception {
+        for (String var : List.of("FEISHU_APP_SECRET", "FEISHU_VERIFICATION_TOKEN", "FEISHU_ENCRYPT_KEY")) {
+            Run r = main(dir, Map.of(var, "Xk3vB9qLmN2pR7sT4wY6zA8cD1eF5gH0"));
+            assertEquals(2, r.exit(), r.stderr());
+            String line = r.line();
+            assertTrue(line.startsWith("permission-bot: configuration error") && line.contains("FEISHU_APP_ID is not set, but " + var), line);
+            assertFalse(r.stdout().contains("sandbox") || r.stdout().contains("Playground"), "sandbox mode started:\n" + r.stdout());
+            assertFalse((r.stdout() + r.stderr()).contains("Xk3vB9qLmN2p"), "the secret was printed");
+        }
+    }
+
+    @Test
+    void sandbox_mode_on_postgresql_is_a_configuration_error() throws Exception {
+        Run r = main(dir, Map.of("DATABASE_URL", "postgres://bot:pw@127.0.0.1:1/bot"));
+        assertEquals(2, r.exit(), r.stderr());
+        assertTrue(r.line().contains("database.url: is PostgreSQL, but without FEISHU_APP_ID"), r.stderr());
+        assertFalse(r.stderr().contains("bot:pw"), r.stderr());
+    }
+
+    @Test
+    void a_configuration_error_names_the_file_actually_read() throws Exception {
+        Run packaged = main(dir, Map.of("PORT", "eighty"));
+        assertEquals(2, packaged.exit(), packaged.stderr());
+        assertEquals("permission-bot: configuration error in the packaged default bot-config.yaml (there is no BOT_CONFIG "
+                + "and no ./bot-config.yaml): server.port: must be a whole number, got 'eighty'", packaged.line());
+
+        write(dir.resolve("bot-config.yaml"), "inbox:\n  wrokers: 3\n");
+        Run local = main(dir, Map.of());
+        assertEquals(2, local.exit(), local.stderr());
+        assertEquals("permission-bot: configuration error in " + dir.resolve("bot-config.yaml").toAbsolutePath().toRealPath()
+                + ": inbox.wrokers: unknown key (check the spelling against bot-config.yaml)", local.line());
+
+        Path named = dir.resolve("conf/prod.yaml");
+        write(named, "approval:\n  subscribe: [leave]\n");
+        Run viaEnv = main(dir, Map.of("BOT_CONFIG", named.toString()));
+        assertEquals(2, viaEnv.exit(), viaEnv.stderr());
+        assertTrue(viaEnv.line().startsWith("permission-bot: configuration error in " + named.toAbsolutePath()
+                + " (BOT_CONFIG): approval.subscribe: 'leave' is not an approval definition code"), viaEnv.line());
+    }
+
+    @Test
+    void a_broken_card_template_stops_start_up_in_one_line_before_anything_starts() throws Exception {
+        Path cards = dir.resolve("my-cards");
+        write(cards.resolve("help.json"), "{\"schema\": \"2.0\",\n \"config\": {\"update_multi\": true}, \"body\": {\"elements\": [\n");
+        write(dir.resolve("bot-config.yaml"), "cards:\n  override_dir: " + cards + "\n");
+        Run r = main(dir, Map.of("DATABASE_URL", "jdbc:sqlite:" + dir.resolve("data/bot.db")));
+        assertEquals(2, r.exit(), r.stderr());
+        assertTrue(r.line().startsWith("permission-bot: configuration error: card template " + cards.resolve("help.json")
+                + " is not valid JSON at line 3, column 1: Unexpected end-of-input"), r.line());
+        assertFalse(r.line().contains("[Source"), r.line());
+        assertTrue(r.stdout().isBlank(), "nothing started, nothing logged:\n" + r.stdout());
+        assertFalse(Files.exists(dir.resolve("data/bot.db")), "no database was created");
+    }
+
+    static void write(Path file, String text) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.writeString(file, text);
+    }
+}
