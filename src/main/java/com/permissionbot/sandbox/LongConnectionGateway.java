@@ -73,6 +73,7 @@ public final class LongConnectionGateway implements AutoCloseable {
     static final String HANDSHAKE_MSG = "handshake-msg";
     static final String HANDSHAKE_AUTH_ERRCODE = "handshake-autherrcode";
 
+    private static final String NO_ACK_WITHIN = "no ack within ";
     private static final int KEEP = 200;
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -275,8 +276,6 @@ public final class LongConnectionGateway implements AutoCloseable {
         });
     }
 
-    // ---- settings
-
     /** Retry compression and the 3 s deadline for acks (the connect timeout is not used here). */
     public LongConnectionGateway timing(EventPusher.Settings s) {
         this.timing = Objects.requireNonNull(s, "timing");
@@ -327,8 +326,6 @@ public final class LongConnectionGateway implements AutoCloseable {
         return duplicates;
     }
 
-    // ---- views
-
     /** The open connections. */
     public List<LongConnection> connections() {
         return admitted.values().stream().filter(c -> c.state() == LongConnection.State.OPEN)
@@ -378,8 +375,6 @@ public final class LongConnectionGateway implements AutoCloseable {
         }
     }
 
-    // ---- fault switches
-
     /** Closes a connection with a WebSocket close frame (1000), and its TCP connection {@link #CLOSE_GRACE} later. */
     public boolean closeNormally(String connectionId) {
         LongConnection c = admitted.get(connectionId);
@@ -422,8 +417,6 @@ public final class LongConnectionGateway implements AutoCloseable {
             return refusals.size();
         }
     }
-
-    // ---- pushing
 
     /** Pushes a plain event (the JSON a webhook gets after decryption) to one random connected client; retried until acked 200. */
     public Delivery push(String plainEvent) {
@@ -481,8 +474,6 @@ public final class LongConnectionGateway implements AutoCloseable {
         scheduler.shutdownNow();
         pending.values().forEach(p -> p.ack().completeExceptionally(new NoAck("the platform stopped")));
     }
-
-    // ---- the endpoint and the handshake
 
     /** See https://open.feishu.cn/document/ukTMukTMukTM/uYDNxYjL2QTM24iN0EjN/event-subscription-configure-/request-url-configuration-case ({@code ws/client.go getConnURL} in the SDKs). */
     private void endpoint(Context ctx) {
@@ -549,8 +540,6 @@ public final class LongConnectionGateway implements AutoCloseable {
         ctx.contentType("application/json; charset=utf-8")
                 .result(Envelope.object().put("code", r.status()).put("msg", r.msg()).toString());
     }
-
-    // ---- the socket
 
     private void opened(WsConnectContext ctx) {
         LongConnection c = admitted.get(String.valueOf(ctx.queryParam("device_id")));
@@ -621,8 +610,6 @@ public final class LongConnectionGateway implements AutoCloseable {
             changes.notifyAll();
         }
     }
-
-    // ---- delivery
 
     private Delivery start(String plain, Kind kind) {
         JsonNode json = CardClicks.parseOrNull(plain);
@@ -706,7 +693,7 @@ public final class LongConnectionGateway implements AutoCloseable {
         JsonNode ev = CardClicks.parseOrNull(plain).path("event");
         String token = ev.path("token").asText(null);
         if (ack == null) {
-            boolean timeout = a.error() != null && a.error().startsWith("no ack within");
+            boolean timeout = a.error() != null && a.error().startsWith(NO_ACK_WITHIN);
             return new CallbackResult(0, null, timeout ? EventPusher.CALLBACK_TIMEOUT : EventPusher.CALLBACK_CONNECT_FAILED,
                     a.error(), a.millis(), token, false);
         }
@@ -745,7 +732,7 @@ public final class LongConnectionGateway implements AutoCloseable {
     private String describe(Throwable err) {
         Throwable c = err;
         while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) c = c.getCause();
-        if (c instanceof TimeoutException) return "no ack within " + timing.deadline().toMillis() + " ms";
+        if (c instanceof TimeoutException) return NO_ACK_WITHIN + timing.deadline().toMillis() + " ms";
         return c instanceof NoAck ? c.getMessage() : c.toString();
     }
 
