@@ -108,7 +108,7 @@ class LongConnectionSdkFaultsTest {
         long ms = awaitNewConnection(Duration.ofSeconds(5));
         assertTrue(d.done().get(30, TimeUnit.SECONDS), "the un-acked event is pushed again over the new connection");
         assertEquals(d.eventId(), handled.poll(5, TimeUnit.SECONDS));
-        report("stall then drop: reconnected " + ms + " ms after the drop; the event arrived on retry " + d.attempts().size());
+        report("stall then drop: reconnected " + ms + " ms after the drop; the event arrived with push " + d.attempts().size());
     }
 
     @Test
