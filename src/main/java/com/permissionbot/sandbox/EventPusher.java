@@ -291,13 +291,8 @@ public final class EventPusher implements AutoCloseable {
      */
     public CallbackResult click(String messageId, PlatformEvents.Person operator, JsonNode value, String elementName) {
         ImMessage m = platform.im().find(messageId).orElse(null);
-        if (m == null || !m.sentByApp() || !"interactive".equals(m.msgType())) {
-            return new CallbackResult(0, null, CALLBACK_BAD_CARD, "no card of the bot with message id " + messageId, 0, null, false);
-        }
-        if (!platform.im().interactive(m)) {
-            return new CallbackResult(0, null, 0, "该卡片发送时间已超过 30 天，无法进行互动 (the card was sent more than 30 days ago and no longer takes clicks)",
-                    0, null, false);
-        }
+        CallbackResult refused = CardClicks.refusal(platform, m, messageId);
+        if (refused != null) return refused;
         String token = platform.cardTokens().issue(messageId);
         String plain = events.cardAction(PlatformEvents.newEventId(), token, messageId, m.chatId(), operator, value, elementName);
         HttpRequest req = signed("/webhook/card", wire(plain));
@@ -317,29 +312,10 @@ public final class EventPusher implements AutoCloseable {
         }
         long took = ms(t0);
         if (r.statusCode() != 200) {
-            return new CallbackResult(r.statusCode(), parseOrNull(r.body()), CALLBACK_NOT_200,
+            return new CallbackResult(r.statusCode(), CardClicks.parseOrNull(r.body()), CALLBACK_NOT_200,
                     "the callback answered HTTP " + r.statusCode(), took, token, false);
         }
-        JsonNode body = parseOrNull(r.body());
-        if (body == null || !body.isObject()) {
-            return new CallbackResult(200, null, CALLBACK_BAD_BODY, "the callback's answer is not a JSON object", took, token, false);
-        }
-        JsonNode card = body.path("card");
-        if (card.isMissingNode() || card.isNull()) {
-            return new CallbackResult(200, body, 0, null, took, token, false);
-        }
-        String type = card.path("type").asText("");
-        JsonNode data = card.path("data");
-        if (!data.isObject() || !(type.equals("raw") || type.equals("template"))) {
-            return new CallbackResult(200, body, CALLBACK_BAD_CARD, "the answer's card is not {type: raw|template, data: {...}}",
-                    took, token, false);
-        }
-        if (type.equals("raw") && isV2(parseOrNull(m.content())) && !isV2(data)) {
-            return new CallbackResult(200, body, CALLBACK_DOWNGRADE, "a 2.0 card cannot be replaced by a 1.0 card",
-                    took, token, false);
-        }
-        boolean applied = platform.im().applyCallbackCard(messageId, data.toString());
-        return new CallbackResult(200, body, 0, null, took, token, applied);
+        return CardClicks.judge(platform, m, r.body(), took, token);
     }
 
     @Override
@@ -348,7 +324,7 @@ public final class EventPusher implements AutoCloseable {
     }
 
     private Delivery start(String plain, Kind kind) {
-        JsonNode json = parseOrNull(plain);
+        JsonNode json = CardClicks.parseOrNull(plain);
         if (json == null || !json.isObject()) {
             throw new IllegalArgumentException("an event must be a JSON object");
         }
@@ -459,18 +435,6 @@ public final class EventPusher implements AutoCloseable {
             return n.toString();
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static boolean isV2(JsonNode card) {
-        return card != null && "2.0".equals(card.path("schema").asText(""));
-    }
-
-    private static JsonNode parseOrNull(String s) {
-        try {
-            return s == null || s.isBlank() ? null : Envelope.JSON.readTree(s);
-        } catch (JsonProcessingException e) {
-            return null;
         }
     }
 

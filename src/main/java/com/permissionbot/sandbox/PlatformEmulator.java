@@ -6,6 +6,7 @@ import org.eclipse.jetty.server.AbstractConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -26,6 +27,7 @@ public final class PlatformEmulator implements AutoCloseable {
     private final Faults faults = new Faults();
     private final Javalin app;
     private final Router router;
+    private final LongConnectionGateway longConnection;
 
     private PlatformEmulator(EmulatorConfig config) {
         this.config = config;
@@ -36,6 +38,11 @@ public final class PlatformEmulator implements AutoCloseable {
         this.app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
             cfg.startupWatcherEnabled = false;
+            // the clients ping every PingInterval (120 s by default): Jetty's 30 s idle timeout would cut them off
+            cfg.jetty.modifyWebSocketServletFactory(ws -> {
+                ws.setIdleTimeout(Duration.ofMinutes(10));
+                ws.setMaxBinaryMessageSize(1 << 20);
+            });
         });
         this.router = new Router(app, tokens, requests, tenant, config.appId());
         app.before(ctx -> {
@@ -55,6 +62,8 @@ public final class PlatformEmulator implements AutoCloseable {
         new ApprovalApi(tenant).register(router);
         new ImApi(config, messages).register(router);
         new CardApi(cardTokens, messages).register(router);
+        this.longConnection = new LongConnectionGateway(this);
+        longConnection.register(app, router);
     }
 
     public static PlatformEmulator start() {
@@ -81,6 +90,11 @@ public final class PlatformEmulator implements AutoCloseable {
 
     public EmulatorConfig config() {
         return config;
+    }
+
+    /** The long-connection gateway (endpoint and WebSocket) on this emulator's port. */
+    public LongConnectionGateway longConnection() {
+        return longConnection;
     }
 
     /** Latency and failure switches. */
@@ -144,6 +158,7 @@ public final class PlatformEmulator implements AutoCloseable {
 
     @Override
     public void close() {
+        longConnection.close();
         app.stop();
     }
 
