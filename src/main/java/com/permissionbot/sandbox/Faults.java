@@ -36,6 +36,12 @@ public final class Faults {
         return this;
     }
 
+    /** The next {@code times} calls under {@code prefix} are refused with this HTTP status, code and message. */
+    public Faults refuse(String prefix, int times, int status, int code, String msg) {
+        failures.put(prefix, new Failure(status, code, msg, 0, new AtomicInteger(times)));
+        return this;
+    }
+
     /** A failure switch as it stands: the next {@code remaining} calls under {@code prefix} fail. */
     public record FailureView(String prefix, int status, int code, int remaining, int resetSeconds) {}
 

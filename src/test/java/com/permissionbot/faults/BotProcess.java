@@ -40,7 +40,11 @@ final class BotProcess implements AutoCloseable {
 
     /** Starts the bot on {@code db} with the YAML {@code config} and waits (at most 30 s) until /healthz answers 200. */
     static BotProcess start(PlatformEmulator platform, Path db, Path config, Path log) throws Exception {
-        int port = freePort();
+        return start(platform, db, config, log, freePort());
+    }
+
+    /** As {@link #start(PlatformEmulator, Path, Path, Path)}, on a given port (a restarted bot keeps its address). */
+    static BotProcess start(PlatformEmulator platform, Path db, Path config, Path log, int port) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // surefire runs tests from a manifest-only jar; that jar (java.class.path) names the whole test classpath
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
