@@ -15,6 +15,7 @@ import com.permissionbot.chat.ScopeCards;
 import com.permissionbot.chat.ScopeHandlers;
 import com.permissionbot.scopes.ScopeService;
 import com.permissionbot.config.BotConfig;
+import com.permissionbot.edge.Intake;
 import com.permissionbot.edge.WebhookRoutes;
 import com.permissionbot.feishu.BotIdentity;
 import com.permissionbot.feishu.EventParser;
@@ -99,8 +100,8 @@ public final class App implements AutoCloseable {
                 "im.message.receive_v1", row -> conversation.onMessage(EventParser.message(EventParser.tree(row.payload()))),
                 "im.chat.member.bot.added_v1", row -> conversation.onBotAdded(EventParser.botAdded(EventParser.tree(row.payload()))),
                 "approval_instance", row -> approvalEvents.onInstanceEvent(row.payload())));
-        var routes = new WebhookRoutes(cfg.feishu(), cfg.maxBodyBytes(), inbox, worker, actions, clock,
-                cfg.inbox().retention().minusHours(1));
+        Intake intake = new Intake(cfg.feishu().verificationToken(), worker.handledTypes(), inbox, worker, actions);
+        var routes = new WebhookRoutes(cfg.feishu(), cfg.maxBodyBytes(), intake, clock, cfg.inbox().retention().minusHours(1));
         this.http = Javalin.create(c -> {
             c.showJavalinBanner = false;
             c.http.maxRequestSize = cfg.maxBodyBytes();

@@ -1,5 +1,6 @@
 package com.permissionbot.feishu;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.permissionbot.chat.BotAdded;
@@ -14,7 +15,8 @@ import java.util.Map;
 
 /** Turns the platform's event JSON into the conversation's records, tolerating absent fields. */
 public final class EventParser {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Strict: one JSON value and nothing after it. */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private EventParser() {}
 

@@ -319,16 +319,13 @@ final class HostileRequests {
     private static final String[] NOT_JSON = {"hello world", "", " ", "\n\t", "null", "true", "123", "\"a string\"", "{",
             "{\"schema\":", "{\"a\":1", "}{", "<xml/>", "{\"a\":1}{\"b\":2}", "\u0000\u0001\u0002", "NaN", "// comment",
             "{\"a\":1,}", "[1,2", "\uFEFF"};
-    /**
-     * Not JSON, but the SDK's lenient Gson reads them as an object without an event type; the edge then answers 200
-     * and drops them ("unreadable event acknowledged and dropped" in WebhookRoutes.unhandled), by design.
-     */
+    /** Not JSON, although a lenient parser (the SDK's Gson) would read them as an object: refused like any other. */
     private static final String[] LENIENT_JSON = {"{'schema':'2.0'}", "{schema:2.0}", "{'a'=1}", "{a:b;c:d}"};
 
     private Req nonJsonPlaintext() {
         if (rnd.nextInt(10) == 0) {
             return signed("valid ciphertext of lenient not-quite-JSON, signed", anyPath(),
-                    encryptedBody(LENIENT_JSON[rnd.nextInt(LENIENT_JSON.length)]), Set.of(200));
+                    encryptedBody(LENIENT_JSON[rnd.nextInt(LENIENT_JSON.length)]), Set.of(400));
         }
         String plain = rnd.nextInt(4) == 0 ? randomText(1 + rnd.nextInt(300)) : NOT_JSON[rnd.nextInt(NOT_JSON.length)];
         return signed("valid ciphertext of non-JSON, signed", anyPath(), encryptedBody(plain), Set.of(400));

@@ -123,16 +123,16 @@ class EventPusherTest {
 
     @Test
     void an_answer_later_than_the_deadline_counts_as_a_failure_and_is_retried() throws Exception {
-        start(FAST.withDeadline(Duration.ofMillis(300)));
-        stub.answering(n -> n == 1 ? Answer.slow(1_000) : Answer.ok());
+        start(FAST.withDeadline(Duration.ofMillis(600)));
+        stub.answering(n -> n == 1 ? Answer.slow(2_000) : Answer.ok());
         EventPusher.Delivery d = pusher.botAdded("oc_group", "Group", ALICE);
 
         assertTrue(d.done().get(10, TimeUnit.SECONDS));
         List<EventPusher.Attempt> a = d.attempts();
         assertEquals(2, a.size(), a.toString());
         assertEquals(0, a.get(0).status());
-        assertTrue(a.get(0).error().contains("no answer within 300 ms"), a.get(0).error());
-        assertTrue(a.get(0).millis() < 900, "the pusher stops waiting at the deadline: " + a.get(0).millis());
+        assertTrue(a.get(0).error().contains("no answer within 600 ms"), a.get(0).error());
+        assertTrue(a.get(0).millis() < 1_500, "the pusher stops waiting at the deadline: " + a.get(0).millis());
         assertEquals(200, a.get(1).status());
     }
 
