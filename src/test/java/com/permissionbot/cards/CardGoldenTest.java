@@ -63,6 +63,14 @@ class CardGoldenTest {
                 List.of(), Fixtures.quota(4), null), Fixtures.VERSION, Fixtures.NONCE));
         c.put("apply_rate_limited_no_wait", () -> CARDS.outcome(new ApplyOutcome(Kind.RATE_LIMITED, 99991400,
                 "request trigger frequency limit", Fixtures.LOG_ID, null, List.of(), Fixtures.quota(3)), Fixtures.VERSION, Fixtures.NONCE));
+        List<String> swept = Fixtures.missingOf(Fixtures.scopes());
+        c.put("apply_success_left_out", () -> CARDS.outcome(new ApplyOutcome(Kind.SUCCESS, 0, "success", Fixtures.LOG_ID, null,
+                swept, Fixtures.quota(4), null, List.of("contact:user.employee_id:readonly"), null), Fixtures.VERSION, Fixtures.NONCE));
+        c.put("apply_success_none_left_out", () -> CARDS.outcome(new ApplyOutcome(Kind.SUCCESS, 0, "success", Fixtures.LOG_ID,
+                null, swept, Fixtures.quota(4), null, List.of(), null), Fixtures.VERSION, Fixtures.NONCE));
+        c.put("apply_quota_exhausted_newer", () -> CARDS.outcome(new ApplyOutcome(Kind.QUOTA_EXHAUSTED, 212003,
+                "approval over limit", Fixtures.LOG_ID, null, swept, Fixtures.quota(Quota.LIMIT), null, null,
+                new Quota("2ed263bf32cf1651", "1.5.0", 0, false, null, null)), Fixtures.VERSION, Fixtures.NONCE));
         c.putAll(com.permissionbot.diagnose.DiagnoseGoldenCases.cases(r));
         c.putAll(com.permissionbot.approval.ApprovalGoldenCases.cases(r));
         var grants = new com.permissionbot.chat.GrantCards(r);

@@ -47,6 +47,9 @@ class ApplyFlowTest extends FunctionalTest {
         System.out.printf("apply answered after %d ms%n", (System.nanoTime() - t) / 1_000_000);
         assertEquals("success", answer.path("toast").path("type").asText());
         assertTrue(cardOf(answer).toString().contains("1/10"), answer.toString());
+        String card = cardOf(answer).toString();
+        assertTrue(card.contains("left out of the application") && card.contains("contact&#58;user.phone&#58;readonly"),
+                "the success card names the high-sensitivity scope the application left out: " + card);
         assertEquals(1, platform.appliesUsed());
         assertTrue(platform.tenant().hasPendingApplication());
 
