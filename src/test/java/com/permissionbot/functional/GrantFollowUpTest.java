@@ -46,6 +46,23 @@ class GrantFollowUpTest extends FunctionalTest {
     }
 
     @Test
+    void a_revoke_with_no_request_being_watched_is_alerted_within_five_minutes() {
+        String tenant = platform.config().tenantKey();
+        assertTrue(bot.say(CHAT, "permission status").content().toString().contains("im&#58;message"));
+        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (bot.app.store().grantSnapshot(tenant).isEmpty() && System.nanoTime() < end) BotHarness.sleep(20);
+        assertEquals(Boolean.TRUE, bot.app.store().grantSnapshot(tenant).get("im:message"), "the first check is the baseline");
+        assertTrue(bot.app.store().openApplyRequests(tenant).isEmpty(), "no request is being watched");
+
+        platform.tenant().revoke("im:message");
+        bot.clock.advance(Duration.ofMinutes(5));
+        List<SentMessage> alerts = bot.awaitMessages(m -> m.stream().anyMatch(GrantFollowUpTest::revocation));
+        SentMessage alert = alerts.stream().filter(GrantFollowUpTest::revocation).findFirst().orElseThrow();
+        assertEquals("oc_ops", alert.chatId(), "nobody asked for the scope through the bot: the ops chat is told");
+        assertTrue(alert.content().toString().contains("im&#58;message"), alert.content().toString());
+    }
+
+    @Test
     void a_grant_seen_during_an_outage_is_told_once_the_platform_is_back() {
         SentMessage missing = bot.say(CHAT, "missing permissions");
         bot.click(missing, "ou_alice", "apply");
