@@ -91,7 +91,8 @@ public final class App implements AutoCloseable {
         this.approvals = new ApprovalService(gateway, retry, store, clock, cfg.approvalCodes(), owner);
         new ApprovalHandlers(approvals, approvalCards, scopes).register(conversation);
         ApprovalEvents approvalEvents = new ApprovalEvents(store, approvalCards, clock, outbox::wake);
-        GrantNotices notices = new GrantNotices(new GrantCards(cards), scopes, store, cfg.follow().horizon(), cfg.follow().opsChatId());
+        GrantNotices notices = new GrantNotices(new GrantCards(cards), scopes, store, cfg.follow().horizon(), cfg.follow().opsChatId(),
+                clock);
         notices.register(conversation);
         this.watcher = new GrantWatcher(scopes, store, clock, notices, cfg.follow().horizon(), cfg.follow().maxInterval(), owner,
                 outbox::wake);

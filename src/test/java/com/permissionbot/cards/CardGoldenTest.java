@@ -79,9 +79,21 @@ class CardGoldenTest {
         c.put("grant_granted", () -> grants.granted(request, java.time.Duration.ofMinutes(95)));
         c.put("grant_partial", () -> grants.partlyGranted(request, List.of("approval:approval"), List.of("contact:user.base:readonly")));
         c.put("grant_expired", () -> grants.expired(request, java.time.Duration.ofDays(7)));
-        c.put("grant_revoked", () -> grants.revoked(List.of("approval:approval"), Fixtures.quota(3), Fixtures.NONCE));
-        c.put("my_requests", () -> grants.mine(List.of(request)));
-        c.put("my_requests_none", () -> grants.mine(List.of()));
+        java.time.Instant now = java.time.Instant.parse("2026-11-22T09:30:00Z");
+        c.put("grant_revoked", () -> grants.revoked(List.of("approval:approval"), List.of(), null, Fixtures.quota(3), Fixtures.NONCE));
+        c.put("grant_revoked_waiting", () -> grants.revoked(List.of("approval:approval"), List.of("approval:approval"),
+                request.createdAt(), Fixtures.quota(3), Fixtures.NONCE));
+        c.put("grant_revoked_some_waiting", () -> grants.revoked(List.of("approval:approval", "im:message"),
+                List.of("approval:approval"), request.createdAt(), Fixtures.quota(3), Fixtures.NONCE));
+        var granted = new com.permissionbot.store.ApplyRequest(5, "tenant_1", "oc_chat", "om_card2", "ou_alice", Fixtures.VERSION,
+                List.of("im:message"), "granted", java.time.Instant.parse("2026-11-18T02:00:00Z"),
+                java.time.Instant.parse("2026-11-18T03:35:00Z"));
+        var expired = new com.permissionbot.store.ApplyRequest(3, "tenant_1", "oc_chat", "om_card3", "ou_alice", Fixtures.VERSION,
+                List.of("calendar:calendar", "drive:drive", "docx:document", "wiki:wiki", "sheets:spreadsheet", "bitable:app"),
+                "expired", java.time.Instant.parse("2026-11-01T02:00:00Z"), null);
+        c.put("my_requests", () -> grants.mine(List.of(request, granted, expired), now));
+        c.put("my_requests_closed", () -> grants.mine(List.of(granted), now));
+        c.put("my_requests_none", () -> grants.mine(List.of(), now));
         return c;
     }
 
