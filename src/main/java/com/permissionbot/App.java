@@ -92,9 +92,11 @@ public final class App implements AutoCloseable {
         this.approvals = new ApprovalService(gateway, retry, store, clock, cfg.approvalCodes(), owner);
         new ApprovalHandlers(approvals, approvalCards, scopes).register(conversation);
         ApprovalEvents approvalEvents = new ApprovalEvents(store, approvalCards, clock, outbox::wake);
-        GrantNotices notices = new GrantNotices(new GrantCards(cards), scopes, store, cfg.follow().horizon(), cfg.follow().opsChatId());
+        GrantNotices notices = new GrantNotices(new GrantCards(cards), scopes, store, cfg.follow().horizon(), cfg.follow().opsChatId(),
+                clock);
         notices.register(conversation);
-        this.watcher = new GrantWatcher(gateway, store, clock, notices, cfg.follow().horizon(), owner, outbox::wake);
+        this.watcher = new GrantWatcher(scopes, store, clock, notices, cfg.follow().horizon(), cfg.follow().maxInterval(), owner,
+                outbox::wake);
         this.inbox = new Inbox(store, clock, cfg.inbox().lease(), cfg.inbox().retention(), owner);
         this.worker = new InboxWorker(store, inbox, clock, cfg.inbox(), owner, Map.<String, EventHandler>of(
                 "im.message.receive_v1", row -> conversation.onMessage(EventParser.message(EventParser.tree(row.payload()))),

@@ -7,6 +7,8 @@ import com.permissionbot.scopes.Quota;
 import com.permissionbot.store.ApplyRequest;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -18,6 +20,8 @@ import java.util.regex.Pattern;
 public final class GrantCards {
     private static final Pattern OPEN_ID = Pattern.compile("ou_[A-Za-z0-9]{1,64}");
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT).withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter BEIJING_MINUTE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm", Locale.ROOT)
+            .withZone(ZoneId.of("Asia/Shanghai"));
 
     private final CardRenderer cards;
 
@@ -39,21 +43,63 @@ public final class GrantCards {
         return cards.render("grant_expired", base(r).list("waiting", r.scopes()).number("days", horizon.toDays()));
     }
 
-    public Card revoked(List<String> revoked, Quota q, String nonce) {
+    /**
+     * Scopes granted before and not now; {@code waiting} are those of them an open application already covers (sent
+     * at {@code waitingSince}, the newest such application), which the card says instead of just offering Apply again.
+     */
+    public Card revoked(List<String> revoked, List<String> waiting, Instant waitingSince, Quota q, String nonce) {
+        boolean hasWaiting = !waiting.isEmpty() && waitingSince != null;
+        boolean allWaiting = hasWaiting && waiting.containsAll(revoked);
         return cards.render("grant_revoked", Vars.of().list("scopes", revoked).number("count", revoked.size())
+                .list("waiting", waiting).flag("has_waiting", hasWaiting).flag("some_waiting", hasWaiting && !allWaiting)
+                .flag("all_waiting", allWaiting)
+                .trusted("waiting_since_zh", hasWaiting ? "北京时间 " + BEIJING_MINUTE.format(waitingSince) : "")
+                .trusted("waiting_since_en", hasWaiting ? DAY.format(waitingSince) : "")
                 .text("version", q.version()).trusted("version_value", q.version()).number("used", q.shown())
                 .trusted("nonce", nonce));
     }
 
-    /** A requester's latest 20 applications, newest first. */
-    public Card mine(List<ApplyRequest> requests) {
-        List<String> lines = new ArrayList<>();
+    /**
+     * A requester's latest 20 applications, newest first, each with its state in words and, while open, how long it
+     * has waited; when one is open, a note that Feishu does not report rejections.
+     */
+    public Card mine(List<ApplyRequest> requests, Instant now) {
+        List<String> zh = new ArrayList<>();
+        List<String> en = new ArrayList<>();
+        boolean open = false;
         for (ApplyRequest r : requests.subList(0, Math.min(20, requests.size()))) {
             List<String> shown = r.scopes().subList(0, Math.min(5, r.scopes().size()));
-            lines.add(DAY.format(r.createdAt()) + " · " + r.status() + " · " + r.scopes().size() + " scope(s): "
-                    + String.join(", ", shown) + (r.scopes().size() > shown.size() ? ", …" : ""));
+            String scopes = String.join(", ", shown) + (r.scopes().size() > shown.size() ? ", …" : "");
+            Duration waited = Duration.between(r.createdAt(), now);
+            Duration took = r.grantedAt() == null ? null : Duration.between(r.createdAt(), r.grantedAt());
+            open |= ApplyRequest.PENDING.equals(r.status()) || ApplyRequest.PARTIAL.equals(r.status());
+            zh.add(BEIJING_MINUTE.format(r.createdAt()) + "（北京时间） · " + stateZh(r.status(), waited, took) + " · "
+                    + r.scopes().size() + " 项权限：" + scopes);
+            en.add(DAY.format(r.createdAt()) + " · " + stateEn(r.status(), waited, took) + " · " + r.scopes().size()
+                    + (r.scopes().size() == 1 ? " scope: " : " scopes: ") + scopes);
         }
-        return cards.render("my_requests", Vars.of().list("requests", lines).flag("has_requests", !lines.isEmpty()));
+        return cards.render("my_requests", Vars.of().list("requests_zh", zh).list("requests_en", en)
+                .flag("has_requests", !zh.isEmpty()).flag("has_open", open));
+    }
+
+    private static String stateZh(String status, Duration waited, Duration took) {
+        return switch (status) {
+            case ApplyRequest.PENDING -> "等待管理员处理（已等 " + human(waited, true) + "）";
+            case ApplyRequest.PARTIAL -> "部分已开通，其余仍在等待（已等 " + human(waited, true) + "）";
+            case ApplyRequest.GRANTED -> took == null ? "已开通" : "已开通（用时 " + human(took, true) + "）";
+            case ApplyRequest.EXPIRED -> "超过跟进期限仍未开通，已停止跟进";
+            default -> status;
+        };
+    }
+
+    private static String stateEn(String status, Duration waited, Duration took) {
+        return switch (status) {
+            case ApplyRequest.PENDING -> "waiting for the admin (for " + human(waited, false) + ")";
+            case ApplyRequest.PARTIAL -> "partly granted, the rest waiting (for " + human(waited, false) + ")";
+            case ApplyRequest.GRANTED -> took == null ? "granted" : "granted (took " + human(took, false) + ")";
+            case ApplyRequest.EXPIRED -> "not granted within the follow-up period; no longer followed";
+            default -> status;
+        };
     }
 
     /** The requester's @mention (only a well-formed open_id becomes one) and when they asked. */

@@ -9,6 +9,7 @@ import com.permissionbot.store.ApplyRequest;
 import com.permissionbot.store.OutboxMessage;
 import com.permissionbot.store.Store;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,9 +32,11 @@ public final class GrantNotices implements GrantWatcher.Notifier {
     private final Store store;
     private final Duration horizon;
     private final String opsChatId;
+    private final Clock clock;
 
-    public GrantNotices(GrantCards cards, ScopeService scopes, Store store, Duration horizon, String opsChatId) {
+    public GrantNotices(GrantCards cards, ScopeService scopes, Store store, Duration horizon, String opsChatId, Clock clock) {
         this.cards = cards;
+        this.clock = clock;
         this.scopes = scopes;
         this.store = store;
         this.horizon = horizon;
@@ -41,7 +44,7 @@ public final class GrantNotices implements GrantWatcher.Notifier {
     }
 
     public void register(Conversation conversation) {
-        conversation.on("my_requests", MINE, (m, g) -> cards.mine(store.applyRequestsBy(m.senderOpenId())));
+        conversation.on("my_requests", MINE, (m, g) -> cards.mine(store.applyRequestsBy(m.senderOpenId()), clock.instant()));
     }
 
     @Override
@@ -69,7 +72,18 @@ public final class GrantNotices implements GrantWatcher.Notifier {
     @Override
     public List<OutboxMessage> revoked(String tenantKey, List<String> revoked, Set<String> chatIds, Instant now) {
         Quota q = scopes.quota(tenantKey);
-        Card card = cards.revoked(revoked, q, UUID.randomUUID().toString().substring(0, 8));
+        // an open application that covers a revoked scope is still waiting for the admin, unless it was rejected
+        // (Feishu reports no rejections): the card says so rather than only asking for another application
+        List<String> waiting = new ArrayList<>();
+        Instant since = null;
+        for (ApplyRequest r : store.openApplyRequests(tenantKey)) {
+            List<String> covered = revoked.stream().filter(r.scopes()::contains).toList();
+            if (covered.isEmpty()) continue;
+            for (String s : covered) if (!waiting.contains(s)) waiting.add(s);
+            if (since == null || r.createdAt().isAfter(since)) since = r.createdAt();
+        }
+        waiting.sort(null);
+        Card card = cards.revoked(revoked, waiting, since, q, UUID.randomUUID().toString().substring(0, 8));
         Set<String> to = new LinkedHashSet<>(chatIds);
         if (!opsChatId.isEmpty()) to.add(opsChatId);
         // the detection time makes a later revocation of the same scopes a new alert, not a repeat of this one

@@ -29,6 +29,8 @@ public final class ScopeCards {
     public static final int PAGE_SIZE = 40;
     /** The list is in the card three times (content, zh_cn, en_us): 3 x 6,000 bytes leaves room under 30 KB. */
     public static final int PAGE_BUDGET_BYTES = 6_000;
+    /** High-sensitivity scopes named on the success card at most (they are few; this keeps the card under 30 KB). */
+    static final int LEFT_OUT_SHOWN = 10;
 
     public static final String ACTION_APPLY = "apply";
     public static final String ACTION_PAGE = "page";
@@ -100,7 +102,12 @@ public final class ScopeCards {
     public Card outcome(ApplyOutcome o, String version, String nonce) {
         String ver = version != null ? version : o.quota() != null ? o.quota().version() : null;
         List<String> swept = o.swept() == null ? List.of() : o.swept();
-        List<String> first = Pages.split(swept, PAGE_SIZE, PAGE_BUDGET_BYTES).slice(swept, 1);
+        // only the success card tells what the application carried from what Feishu left out of it
+        boolean success = o.kind() == ApplyOutcome.Kind.SUCCESS;
+        List<String> leftOut = success && o.leftOut() != null ? o.leftOut() : List.of();
+        List<String> asked = swept.stream().filter(s -> !leftOut.contains(s)).toList();
+        List<String> first = Pages.split(asked, PAGE_SIZE, PAGE_BUDGET_BYTES).slice(asked, 1);
+        List<String> leftOutShown = leftOut.subList(0, Math.min(LEFT_OUT_SHOWN, leftOut.size()));
         Duration wait = o.retryAfter();
         boolean hasWait = wait != null && !wait.isNegative() && !wait.isZero();
         Vars v = Vars.of()
@@ -113,9 +120,17 @@ public final class ScopeCards {
                 .trusted("used", o.quota() == null ? "?" : Integer.toString(o.quota().shown()))
                 .number("count", swept.size())
                 .list("scopes", first)
-                .number("more", swept.size() - first.size())
-                .flag("has_scopes", !swept.isEmpty())
-                .flag("has_more", swept.size() > first.size())
+                .number("more", asked.size() - first.size())
+                .flag("has_scopes", !asked.isEmpty())
+                .flag("has_more", asked.size() > first.size())
+                .number("asked_count", asked.size())
+                .flag("all_asked", !asked.isEmpty() && leftOut.isEmpty())
+                .list("left_out", leftOutShown)
+                .number("left_out_count", leftOut.size())
+                .number("left_out_more", leftOut.size() - leftOutShown.size())
+                .flag("has_left_out", !leftOut.isEmpty())
+                .flag("has_left_out_more", leftOut.size() > leftOutShown.size())
+                .flag("left_out_unknown", success && o.leftOut() == null && !swept.isEmpty())
                 .number("seconds", hasWait ? (wait.toMillis() + 999) / 1000 : 0)
                 .flag("has_wait", hasWait);
         ApplyStart earlier = o.earlier();
@@ -123,6 +138,11 @@ public final class ScopeCards {
                 .person("earlier_by", earlier == null ? "" : earlier.by())
                 .trusted("earlier_at_zh", earlier == null ? "" : SECOND.format(earlier.at().atZone(BEIJING)) + "（北京时间）")
                 .trusted("earlier_at_en", earlier == null ? "" : SECOND.format(earlier.at().atZone(ZoneOffset.UTC)) + " UTC");
+        Quota newer = o.newer();
+        v.flag("has_newer", newer != null)
+                .text("newer_version", newer == null ? "" : shown(newer.version()))
+                .trusted("newer_version_value", newer == null ? "" : value(newer.version()))
+                .number("newer_used", newer == null ? 0 : newer.shown());
         if (nonce != null) v.trusted("nonce", nonce);
         return renderer.render(templateFor(o.kind()), v);
     }

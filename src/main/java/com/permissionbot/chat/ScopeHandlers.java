@@ -44,7 +44,7 @@ public final class ScopeHandlers {
     public void register(Conversation conversation, CardActions actions) {
         conversation.on("missing", MISSING, (m, g) -> missing(m.tenantKey(), 1));
         conversation.on("status", STATUS, (m, g) -> status(m.tenantKey(), 1));
-        conversation.on("quota", QUOTA, (m, g) -> cards.quota(scopes.quota(m.tenantKey())));
+        conversation.on("quota", QUOTA, (m, g) -> cards.quota(scopes.freshQuota(m.tenantKey())));
         actions.on(ScopeCards.ACTION_APPLY, this::apply);
         actions.onRepeatable(ScopeCards.ACTION_PAGE, this::page);
     }

@@ -90,8 +90,11 @@ public record BotConfig(
         }
     }
 
-    /** The grant watcher: how long a request is followed, how often the watcher looks, and an optional ops chat. */
-    public record Follow(Duration horizon, Duration tick, String opsChatId) {}
+    /**
+     * The grant watcher: how long a request is followed, how often the watcher looks, an optional ops chat, and the
+     * longest wait between two checks of a tenant (which bounds how late a revocation is noticed).
+     */
+    public record Follow(Duration horizon, Duration tick, String opsChatId, Duration maxInterval) {}
 
     /**
      * Repeating what the platform did not take: the first wait between quick repeats of one call (doubling, at most

@@ -28,5 +28,9 @@ public interface FeishuGateway {
 
     PlatformResult<BotIdentity> botIdentity();
 
-    PlatformResult<AppVersion> appVersion();
+    /** The app's online version id and its scopes' sensitivity levels (the applications API, 50/s). */
+    PlatformResult<AppInfo> appInfo();
+
+    /** One version of the app by its id: its number, such as {@code "1.0.3"} (the app_versions API, 100/min). */
+    PlatformResult<AppVersion> appVersion(String versionId);
 }

@@ -26,6 +26,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -142,15 +143,28 @@ public final class SdkFeishuGateway implements FeishuGateway {
         });
     }
 
-    /** https://open.feishu.cn/document/server-docs/application-v6/application/get then …/get-2 */
+    /** https://open.feishu.cn/document/server-docs/application-v6/application/get ({@code me}: this app) */
     @Override
-    public PlatformResult<AppVersion> appVersion() {
-        PlatformResult<String> online = typed("app.get", () -> client.application().v6().application().get(
-                        GetApplicationReq.newBuilder().appId("me").lang("zh_cn").build()),
-                r -> r.getData() == null || r.getData().getApp() == null ? null : r.getData().getApp().getOnlineVersionId());
-        if (!online.ok() || online.value() == null || online.value().isEmpty()) return online.withValue(null);
+    public PlatformResult<AppInfo> appInfo() {
+        return typed("app.get", () -> client.application().v6().application().get(
+                GetApplicationReq.newBuilder().appId("me").lang("zh_cn").build()), r -> {
+            var app = r.getData() == null ? null : r.getData().getApp();
+            if (app == null) return null;
+            Map<String, Integer> levels = new HashMap<>();
+            if (app.getScopes() != null) {
+                for (var s : app.getScopes()) {
+                    if (s.getScope() != null && s.getLevel() != null) levels.put(s.getScope(), s.getLevel());
+                }
+            }
+            return new AppInfo(app.getOnlineVersionId(), levels);
+        });
+    }
+
+    /** https://open.feishu.cn/document/server-docs/application-v6/application/get-2 */
+    @Override
+    public PlatformResult<AppVersion> appVersion(String versionId) {
         return typed("app.version", () -> client.application().v6().applicationAppVersion().get(
-                        GetApplicationAppVersionReq.newBuilder().appId("me").versionId(online.value()).lang("zh_cn").build()),
+                        GetApplicationAppVersionReq.newBuilder().appId("me").versionId(versionId).lang("zh_cn").build()),
                 r -> r.getData() == null || r.getData().getAppVersion() == null ? null
                         : new AppVersion(r.getData().getAppVersion().getVersion(), r.getData().getAppVersion().getVersionId()));
     }

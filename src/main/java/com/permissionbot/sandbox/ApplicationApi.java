@@ -16,6 +16,9 @@ final class ApplicationApi {
     static final String APP = "/open-apis/application/v6/applications/{app_id}";
     static final String APP_VERSION = "/open-apis/application/v6/applications/{app_id}/app_versions/{version_id}";
 
+    static final int LOW_LEVEL = 1;
+    static final int SUPER_LEVEL = 3;
+
     static final List<String> APP_INFO_SCOPES =
             List.of("application:application:self_manage", "admin:app.info:readonly");
     static final List<String> APP_VERSION_SCOPES =
@@ -132,11 +135,16 @@ final class ApplicationApi {
         return lang;
     }
 
+    /**
+     * The app's declared scopes with their level as the SDK's {@code AppScopeScopeLevelEnum} numbers it (1 low, 2 high,
+     * 3 super): the tenant's high-sensitivity scopes, which the apply API leaves out (212001 "only super scope
+     * unauthorized"), are level 3; every other scope is level 1.
+     */
     private ArrayNode appScopes() {
         ArrayNode scopes = Envelope.JSON.createArrayNode();
         for (TenantState.ScopeGrant s : tenant.scopes()) {
             ObjectNode scope = scopes.addObject().put("scope", s.name()).put("description", "")
-                    .put("level", s.highSensitivity() ? 3 : 1);
+                    .put("level", s.highSensitivity() ? SUPER_LEVEL : LOW_LEVEL);
             scope.putArray("token_types").add("tenant");
         }
         return scopes;

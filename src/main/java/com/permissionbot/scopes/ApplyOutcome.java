@@ -8,13 +8,20 @@ import java.util.List;
 /**
  * How one press of Apply ended (design §2): the kind decides the card; code, msg and log_id are the platform's;
  * {@code swept} are the ungranted scopes the application covered; {@code quota} is the ledger afterwards;
- * {@code earlier} is the application that a cooldown waits on (who and when), when known.
+ * {@code earlier} is the application that a cooldown waits on (who and when), when known; {@code leftOut} are the
+ * swept scopes Feishu leaves out of an application (high-sensitivity), null when their levels are not known;
+ * {@code newer} is, after a 212003, the ledger of a version published since the apply (null when there is none).
  */
 public record ApplyOutcome(Kind kind, int code, String msg, String logId, Duration retryAfter,
-                           List<String> swept, Quota quota, ApplyStart earlier) {
+                           List<String> swept, Quota quota, ApplyStart earlier, List<String> leftOut, Quota newer) {
 
     public ApplyOutcome(Kind kind, int code, String msg, String logId, Duration retryAfter, List<String> swept, Quota quota) {
         this(kind, code, msg, logId, retryAfter, swept, quota, null);
+    }
+
+    public ApplyOutcome(Kind kind, int code, String msg, String logId, Duration retryAfter, List<String> swept, Quota quota,
+                        ApplyStart earlier) {
+        this(kind, code, msg, logId, retryAfter, swept, quota, earlier, null, null);
     }
 
     /** Each outcome has its own card. */

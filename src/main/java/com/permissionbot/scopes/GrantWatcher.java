@@ -1,6 +1,5 @@
 package com.permissionbot.scopes;
 
-import com.permissionbot.feishu.FeishuGateway;
 import com.permissionbot.feishu.PlatformResult;
 import com.permissionbot.feishu.ScopeGrant;
 import com.permissionbot.store.ApplyRequest;
@@ -25,8 +24,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Follows each successful application until the admin grants what it swept in (Feishu has no grant event), and
- * notices scopes that were granted and no longer are. One scopes-list call per tenant covers all its requests; a
- * store lease keeps other replicas off the tenant; everything it needs after a restart is in the store.
+ * notices scopes that were granted and no longer are, in every tenant the bot has seen (one whose grant status it read,
+ * or that has a request or an earlier snapshot), at least every {@code maxInterval}. One scopes-list call per tenant
+ * covers all its requests, shared with the chat's few-second cache ({@link ScopeService#status}); a store lease keeps
+ * other replicas off the tenant; everything it needs after a restart is in the store.
  */
 public final class GrantWatcher {
     private static final Logger log = LoggerFactory.getLogger(GrantWatcher.class);
@@ -44,11 +45,12 @@ public final class GrantWatcher {
         List<OutboxMessage> revoked(String tenantKey, List<String> scopes, Set<String> chatIds, Instant now);
     }
 
-    private final FeishuGateway gateway;
+    private final ScopeService scopes;
     private final Store store;
     private final Clock clock;
     private final Notifier notifier;
     private final Duration horizon;
+    private final Duration maxInterval;
     private final String owner;
     private final Runnable delivered;
     private final Map<String, Instant> lastCheck = new ConcurrentHashMap<>();
@@ -56,11 +58,15 @@ public final class GrantWatcher {
     /** Open requests at the last tick (a gauge). */
     private final AtomicInteger pending = Metrics.gauge("bot.requests.pending", new AtomicInteger());
 
-    /** {@code noticesStored}: runs after notices were stored, so the outbox delivers them at once. */
-    public GrantWatcher(FeishuGateway gateway, Store store, Clock clock, Notifier notifier, Duration horizon, String owner,
-                        Runnable noticesStored) {
+    /**
+     * {@code maxInterval}: the longest wait between two checks of a tenant; {@code noticesStored}: runs after notices
+     * were stored, so the outbox delivers them at once.
+     */
+    public GrantWatcher(ScopeService scopes, Store store, Clock clock, Notifier notifier, Duration horizon, Duration maxInterval,
+                        String owner, Runnable noticesStored) {
         this.delivered = noticesStored;
-        this.gateway = gateway;
+        this.scopes = scopes;
+        this.maxInterval = maxInterval;
         this.store = store;
         this.clock = clock;
         this.notifier = notifier;
@@ -69,22 +75,25 @@ public final class GrantWatcher {
     }
 
     /**
-     * The wait between two checks of a tenant: about a minute while its newest request is fresh, backing off to
-     * at most hourly as it ages; hourly for a tenant watched only for revocations.
+     * The wait between two checks of a tenant: about a minute while its newest request is fresh, backing off as it
+     * ages, and never longer than {@code max}, which is also the wait for a tenant watched only for revocations.
      */
-    static Duration interval(Duration newestAge) {
-        if (newestAge == null) return Duration.ofHours(1);
-        long minutes = newestAge.toMinutes();
-        if (minutes < 10) return Duration.ofMinutes(1);
-        if (minutes < 60) return Duration.ofMinutes(5);
-        if (minutes < 6 * 60) return Duration.ofMinutes(15);
-        return Duration.ofHours(1);
+    static Duration interval(Duration newestAge, Duration max) {
+        Duration every;
+        if (newestAge == null) every = max;
+        else if (newestAge.toMinutes() < 10) every = Duration.ofMinutes(1);
+        else if (newestAge.toMinutes() < 60) every = Duration.ofMinutes(5);
+        else if (newestAge.toHours() < 6) every = Duration.ofMinutes(15);
+        else every = Duration.ofHours(1);
+        return every.compareTo(max) > 0 ? max : every;
     }
 
-    /** One pass over every watched tenant whose check is due; run it every few seconds. */
+    /** One pass over every tenant whose check is due; run it every few seconds. */
     public void tick() {
         int open = 0;
-        for (String tenant : store.watchedTenants()) {
+        Set<String> tenants = new LinkedHashSet<>(store.watchedTenants());
+        tenants.addAll(scopes.seenTenants());
+        for (String tenant : tenants) {
             open += store.openApplyRequests(tenant).size();
             try {
                 check(tenant);
@@ -100,19 +109,19 @@ public final class GrantWatcher {
         List<ApplyRequest> open = store.openApplyRequests(tenant);
         Duration newest = open.stream().map(r -> Duration.between(r.createdAt(), now)).min(Duration::compareTo).orElse(null);
         Instant last = lastCheck.get(tenant);
-        Duration every = interval(newest);
+        Duration every = interval(newest, maxInterval);
         if (last != null && now.isBefore(last.plus(every))) return;
         // held until this replica's next check is due, so other replicas do not keep their own schedules
         if (!store.tryLease("watch:" + tenant, owner, now, every.plus(LEASE))) return;
         lastCheck.put(tenant, now);
 
-        PlatformResult<List<ScopeGrant>> r = gateway.listScopes();
+        PlatformResult<ScopeStatus> r = scopes.status(tenant);
         if (!r.ok()) {
             log.warn("grant watch of tenant {}: scopes list answered code {} (log_id {}); trying again later", tenant, r.code(), r.logId());
             return;
         }
         Map<String, Boolean> grants = new HashMap<>();
-        for (ScopeGrant g : r.value()) grants.put(g.name(), g.granted());
+        for (ScopeGrant g : r.value().scopes()) grants.put(g.name(), g.granted());
         revocations(tenant, grants, now);
         for (ApplyRequest req : open) follow(req, grants, now);
     }

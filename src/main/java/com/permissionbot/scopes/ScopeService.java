@@ -3,7 +3,6 @@ package com.permissionbot.scopes;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.permissionbot.config.BotConfig;
-import com.permissionbot.feishu.AppVersion;
 import com.permissionbot.feishu.FeishuGateway;
 import com.permissionbot.feishu.PlatformResult;
 import com.permissionbot.feishu.RetryPolicy;
@@ -21,6 +20,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -34,9 +34,6 @@ public final class ScopeService {
 
     /** The scopes APIs are specially rate-limited (protocol §8): a busy group reads a list at most this old. */
     static final Duration STATUS_TTL = Duration.ofSeconds(5);
-    static final Duration VERSION_TTL = Duration.ofMinutes(10);
-    /** After a failed version lookup, how long to use the fallback before asking again. */
-    static final Duration VERSION_RETRY = Duration.ofMinutes(1);
     public static final String UNKNOWN_VERSION = "unknown";
 
     /** https://open.feishu.cn/document/application-v6/scope/apply */
@@ -51,16 +48,13 @@ public final class ScopeService {
     private final Store store;
     private final Clock clock;
     private final BotConfig.Apply policy;
-    private final String configuredVersion;
+    private final OnlineVersion online;
     private final Cache<String, PlatformResult<ScopeStatus>> statusCache;
     private final Map<String, ReentrantLock> tenantLocks = new ConcurrentHashMap<>();
     private final String owner;
     private final RetryPolicy retry;
-
-    private final Object versionLock = new Object();
-    private String apiVersion;
-    private Instant lastVersionCheck = Instant.MIN;
-    private Instant versionCheckAfter = Instant.MIN;
+    /** Tenants whose grant status was read here: the grant watcher checks them for revocations. */
+    private final Set<String> seen = ConcurrentHashMap.newKeySet();
 
     /** How long one replica may take to make an application before another may start one for the tenant. */
     static final Duration APPLY_LEASE = Duration.ofSeconds(60);
@@ -74,7 +68,7 @@ public final class ScopeService {
         this.store = store;
         this.clock = clock;
         this.policy = policy;
-        this.configuredVersion = configuredVersion == null ? "" : configuredVersion.trim();
+        this.online = new OnlineVersion(gateway, retry, clock, configuredVersion, policy.fallbackVersion());
         this.statusCache = Caffeine.newBuilder()
                 .expireAfterWrite(STATUS_TTL)
                 .maximumSize(10_000)
@@ -85,71 +79,72 @@ public final class ScopeService {
 
     /** The app's scopes in the tenant, at most {@link #STATUS_TTL} old; a failure keeps the platform's code and log_id. */
     public PlatformResult<ScopeStatus> status(String tenantKey) {
-        return statusCache.get(tenantKey, k -> listScopes());
+        PlatformResult<ScopeStatus> r = statusCache.get(tenantKey, k -> listScopes());
+        if (r.ok()) seen.add(tenantKey);
+        return r;
     }
 
     /** The scopes read from the platform now, bypassing the cache and then refreshing it. */
     public PlatformResult<ScopeStatus> freshStatus(String tenantKey) {
         PlatformResult<ScopeStatus> r = listScopes();
         statusCache.put(tenantKey, r);
+        if (r.ok()) seen.add(tenantKey);
         return r;
     }
 
-    /**
-     * The version the quota counts against: {@code FEISHU_APP_VERSION} if set, else the applications API (cached),
-     * else {@code apply.fallback_version}, else {@value #UNKNOWN_VERSION}.
-     */
-    public String currentVersion() {
-        if (!configuredVersion.isEmpty()) return configuredVersion;
-        String fromApi = versionFromApi();
-        if (fromApi != null) return fromApi;
-        String fallback = policy.fallbackVersion() == null ? "" : policy.fallbackVersion().trim();
-        return fallback.isEmpty() ? UNKNOWN_VERSION : fallback;
+    /** Tenants whose grant status this process has read, in no order. */
+    public Set<String> seenTenants() {
+        return Set.copyOf(seen);
     }
 
     /**
-     * The ledger for the current version in this tenant. A used-up version is the one moment a new version is likely
-     * (the cards tell people to publish one), so the version is then asked again, at most every {@link #VERSION_RETRY}.
+     * The version the quota counts against, at most a few seconds old: {@code FEISHU_APP_VERSION} if set, else the
+     * applications API, else {@code apply.fallback_version}, else {@value #UNKNOWN_VERSION}.
+     */
+    public String currentVersion() {
+        return online.current().version();
+    }
+
+    /**
+     * The ledger for the current version in this tenant. A used-up version is the moment a new version is likely (the
+     * cards ask for one), so the version is then read again before the ledger is believed.
      */
     public Quota quota(String tenantKey) {
-        Quota q = store.quota(tenantKey, currentVersion());
-        if (q.exhausted() && configuredVersion.isEmpty() && recheckVersionSoon()) q = store.quota(tenantKey, currentVersion());
+        OnlineVersion.Facts v = online.current();
+        Quota q = store.quota(tenantKey, v.version());
+        if (q.exhausted() && v.fromPlatform()) q = store.quota(tenantKey, online.fresh().version());
         return q;
     }
 
-    /** Moves the next version lookup up to at most {@link #VERSION_RETRY} from the last one; true if it is due now. */
-    private boolean recheckVersionSoon() {
-        synchronized (versionLock) {
-            Instant soonest = lastVersionCheck.plus(VERSION_RETRY);
-            if (soonest.isBefore(versionCheckAfter)) versionCheckAfter = soonest;
-            return !clock.instant().isBefore(versionCheckAfter);
-        }
+    /** The ledger for the version online right now, read from the platform unless {@code FEISHU_APP_VERSION} is set. */
+    public Quota freshQuota(String tenantKey) {
+        return store.quota(tenantKey, online.fresh().version());
     }
 
     /**
      * One press of Apply, after the caller has de-duplicated the click: the allow-list, the per-tenant cooldown after
      * an application that may have spent quota, one application at a time per tenant (across replicas), a fresh scopes
-     * list, then the apply call; the ledger, an apply request and an audit row follow the platform's answer.
+     * list, a fresh read of the app version, then the apply call; the ledger (for that version), an apply request and
+     * an audit row follow the platform's answer.
      */
     public ApplyOutcome apply(String tenantKey, String chatId, String cardMessageId, String requesterOpenId) {
-        String version = currentVersion();
         if (!allowed(requesterOpenId)) {
             return new ApplyOutcome(ApplyOutcome.Kind.NOT_ALLOWED, 0, "not on the apply allow-list", "", null, List.of(),
-                    store.quota(tenantKey, version));
+                    store.quota(tenantKey, currentVersion()));
         }
         Instant now = clock.instant();
         Optional<ApplyStart> last = store.lastApplyStart(tenantKey);
         if (last.isPresent() && now.isBefore(last.get().at().plus(policy.cooldown()))) {
             audit(tenantKey, chatId, requesterOpenId, "cooldown", null, null);
-            return cooldown(tenantKey, version, Duration.between(now, last.get().at().plus(policy.cooldown())), last.get());
+            return cooldown(tenantKey, Duration.between(now, last.get().at().plus(policy.cooldown())), last.get());
         }
         ReentrantLock lock = tenantLocks.computeIfAbsent(tenantKey, k -> new ReentrantLock());
         String lease = "apply:" + tenantKey;
-        if (!lock.tryLock()) return cooldown(tenantKey, version, Duration.ofSeconds(5), null);
+        if (!lock.tryLock()) return cooldown(tenantKey, Duration.ofSeconds(5), null);
         try {
-            if (!store.tryLease(lease, owner, now, APPLY_LEASE)) return cooldown(tenantKey, version, Duration.ofSeconds(5), null);
+            if (!store.tryLease(lease, owner, now, APPLY_LEASE)) return cooldown(tenantKey, Duration.ofSeconds(5), null);
             try {
-                return applyLocked(tenantKey, chatId, cardMessageId, requesterOpenId, version);
+                return applyLocked(tenantKey, chatId, cardMessageId, requesterOpenId);
             } finally {
                 store.releaseLease(lease, owner);
             }
@@ -159,15 +154,15 @@ public final class ScopeService {
     }
 
     /** Someone applied moments ago ({@code earlier}), or is applying right now (null): that covers every missing scope. */
-    private ApplyOutcome cooldown(String tenantKey, String version, Duration wait, ApplyStart earlier) {
+    private ApplyOutcome cooldown(String tenantKey, Duration wait, ApplyStart earlier) {
         return new ApplyOutcome(ApplyOutcome.Kind.COOLDOWN, 0, earlier == null ? "an application for this tenant is being made"
-                : "an application for this tenant was made moments ago", "", wait, List.of(), store.quota(tenantKey, version), earlier);
+                : "an application for this tenant was made moments ago", "", wait, List.of(), store.quota(tenantKey, currentVersion()), earlier);
     }
 
-    private ApplyOutcome applyLocked(String tenantKey, String chatId, String cardMessageId, String requester, String version) {
-        Quota before = store.quota(tenantKey, version);
+    private ApplyOutcome applyLocked(String tenantKey, String chatId, String cardMessageId, String requester) {
         PlatformResult<ScopeStatus> fresh = freshStatus(tenantKey);
         if (!fresh.ok()) {
+            Quota before = store.quota(tenantKey, currentVersion());
             audit(tenantKey, chatId, requester, "scopes list failed", fresh.code(), fresh.logId());
             ApplyOutcome.Kind kind = kindOf(fresh);
             // an unanswered check is not an unanswered apply: the apply call was never made
@@ -179,8 +174,12 @@ public final class ScopeService {
         if (swept.isEmpty()) {
             audit(tenantKey, chatId, requester, "nothing to apply", fresh.code(), fresh.logId());
             return new ApplyOutcome(ApplyOutcome.Kind.NOTHING_TO_APPLY, fresh.code(), fresh.msg(), fresh.logId(), null,
-                    List.of(), before);
+                    List.of(), store.quota(tenantKey, currentVersion()));
         }
+        // the platform counts the application against the version online when it arrives: read it right before
+        OnlineVersion.Facts app = online.fresh();
+        String version = app.version();
+        Quota before = store.quota(tenantKey, version);
 
         PlatformResult<Void> r;
         try {
@@ -194,6 +193,7 @@ public final class ScopeService {
         ApplyOutcome.Kind kind = kindOf(r);
         Instant at = clock.instant();
         Quota after = settle(kind, before, requester, at);
+        Quota newer = kind == ApplyOutcome.Kind.QUOTA_EXHAUSTED ? publishedSince(tenantKey, version) : null;
         if (kind == ApplyOutcome.Kind.SUCCESS || kind == ApplyOutcome.Kind.UNCERTAIN) {
             // only an application that may have spent quota holds the next one back (design §2)
             try {
@@ -211,8 +211,27 @@ public final class ScopeService {
             }
         }
         audit(tenantKey, chatId, requester, String.join(",", swept), r.code(), r.logId());
+        List<String> leftOut = app.app() == null ? null : app.app().leftOutOfApplications(swept);
         return new ApplyOutcome(kind, r.code(), r.msg(), r.logId(),
-                kind == ApplyOutcome.Kind.RATE_LIMITED ? r.retryAfter() : null, swept, after);
+                kind == ApplyOutcome.Kind.RATE_LIMITED ? r.retryAfter() : null, swept, after, null, leftOut, newer);
+    }
+
+    /**
+     * After a 212003 the version is read once more. A version published since starts with 10 applications, so the
+     * platform's "over limit" was about the one read before the apply, which keeps the mark; the new version's ledger
+     * is returned so the card can offer to apply against it. Null when the same version is still online.
+     */
+    private Quota publishedSince(String tenantKey, String appliedAgainst) {
+        OnlineVersion.Facts now = online.fresh();
+        if (now.version().equals(appliedAgainst)) return null;
+        log.info("tenant {}: 212003 for version {}, but version {} is online now", tenantKey, appliedAgainst, now.version());
+        try {
+            return store.quota(tenantKey, now.version());
+        } catch (RuntimeException e) {
+            // the apply call has been made: nothing may throw from here on (see settle)
+            log.error("cannot read the ledger of version {} for tenant {}: {}", now.version(), tenantKey, e.getMessage());
+            return null;
+        }
     }
 
     /**
@@ -259,27 +278,6 @@ public final class ScopeService {
     private PlatformResult<ScopeStatus> listScopes() {
         PlatformResult<List<ScopeGrant>> r = retry.call("scopes list", gateway::listScopes);
         return r.withValue(r.ok() ? new ScopeStatus(r.value() == null ? List.of() : List.copyOf(r.value())) : null);
-    }
-
-    /** The applications API's answer, asked at most every {@link #VERSION_TTL} (or {@link #VERSION_RETRY} after a failure). */
-    private String versionFromApi() {
-        synchronized (versionLock) {
-            Instant now = clock.instant();
-            if (now.isBefore(versionCheckAfter)) return apiVersion;
-            lastVersionCheck = now;
-            PlatformResult<AppVersion> r = retry.call("app version", gateway::appVersion);
-            String v = r.ok() && r.value() != null && r.value().version() != null ? r.value().version().trim() : "";
-            if (!v.isEmpty()) {
-                apiVersion = v;
-                versionCheckAfter = now.plus(VERSION_TTL);
-            } else {
-                log.warn("cannot read the app version from the applications API (code {}, log_id {}); {}", r.code(), r.logId(),
-                        apiVersion != null ? "keeping " + apiVersion : "using the fallback");
-                Duration wait = r.retryAfter() != null && r.retryAfter().compareTo(VERSION_RETRY) > 0 ? r.retryAfter() : VERSION_RETRY;
-                versionCheckAfter = now.plus(wait);
-            }
-            return apiVersion;
-        }
     }
 
     private void audit(String tenantKey, String chatId, String requester, String detail, Integer code, String logId) {

@@ -63,6 +63,14 @@ class CardGoldenTest {
                 List.of(), Fixtures.quota(4), null), Fixtures.VERSION, Fixtures.NONCE));
         c.put("apply_rate_limited_no_wait", () -> CARDS.outcome(new ApplyOutcome(Kind.RATE_LIMITED, 99991400,
                 "request trigger frequency limit", Fixtures.LOG_ID, null, List.of(), Fixtures.quota(3)), Fixtures.VERSION, Fixtures.NONCE));
+        List<String> swept = Fixtures.missingOf(Fixtures.scopes());
+        c.put("apply_success_left_out", () -> CARDS.outcome(new ApplyOutcome(Kind.SUCCESS, 0, "success", Fixtures.LOG_ID, null,
+                swept, Fixtures.quota(4), null, List.of("contact:user.employee_id:readonly"), null), Fixtures.VERSION, Fixtures.NONCE));
+        c.put("apply_success_none_left_out", () -> CARDS.outcome(new ApplyOutcome(Kind.SUCCESS, 0, "success", Fixtures.LOG_ID,
+                null, swept, Fixtures.quota(4), null, List.of(), null), Fixtures.VERSION, Fixtures.NONCE));
+        c.put("apply_quota_exhausted_newer", () -> CARDS.outcome(new ApplyOutcome(Kind.QUOTA_EXHAUSTED, 212003,
+                "approval over limit", Fixtures.LOG_ID, null, swept, Fixtures.quota(Quota.LIMIT), null, null,
+                new Quota("2ed263bf32cf1651", "1.5.0", 0, false, null, null)), Fixtures.VERSION, Fixtures.NONCE));
         c.putAll(com.permissionbot.diagnose.DiagnoseGoldenCases.cases(r));
         c.putAll(com.permissionbot.approval.ApprovalGoldenCases.cases(r));
         var grants = new com.permissionbot.chat.GrantCards(r);
@@ -71,9 +79,21 @@ class CardGoldenTest {
         c.put("grant_granted", () -> grants.granted(request, java.time.Duration.ofMinutes(95)));
         c.put("grant_partial", () -> grants.partlyGranted(request, List.of("approval:approval"), List.of("contact:user.base:readonly")));
         c.put("grant_expired", () -> grants.expired(request, java.time.Duration.ofDays(7)));
-        c.put("grant_revoked", () -> grants.revoked(List.of("approval:approval"), Fixtures.quota(3), Fixtures.NONCE));
-        c.put("my_requests", () -> grants.mine(List.of(request)));
-        c.put("my_requests_none", () -> grants.mine(List.of()));
+        java.time.Instant now = java.time.Instant.parse("2026-11-22T09:30:00Z");
+        c.put("grant_revoked", () -> grants.revoked(List.of("approval:approval"), List.of(), null, Fixtures.quota(3), Fixtures.NONCE));
+        c.put("grant_revoked_waiting", () -> grants.revoked(List.of("approval:approval"), List.of("approval:approval"),
+                request.createdAt(), Fixtures.quota(3), Fixtures.NONCE));
+        c.put("grant_revoked_some_waiting", () -> grants.revoked(List.of("approval:approval", "im:message"),
+                List.of("approval:approval"), request.createdAt(), Fixtures.quota(3), Fixtures.NONCE));
+        var granted = new com.permissionbot.store.ApplyRequest(5, "tenant_1", "oc_chat", "om_card2", "ou_alice", Fixtures.VERSION,
+                List.of("im:message"), "granted", java.time.Instant.parse("2026-11-18T02:00:00Z"),
+                java.time.Instant.parse("2026-11-18T03:35:00Z"));
+        var expired = new com.permissionbot.store.ApplyRequest(3, "tenant_1", "oc_chat", "om_card3", "ou_alice", Fixtures.VERSION,
+                List.of("calendar:calendar", "drive:drive", "docx:document", "wiki:wiki", "sheets:spreadsheet", "bitable:app"),
+                "expired", java.time.Instant.parse("2026-11-01T02:00:00Z"), null);
+        c.put("my_requests", () -> grants.mine(List.of(request, granted, expired), now));
+        c.put("my_requests_closed", () -> grants.mine(List.of(granted), now));
+        c.put("my_requests_none", () -> grants.mine(List.of(), now));
         return c;
     }
 

@@ -106,12 +106,18 @@ class SdkFeishuGatewayTest {
     }
 
     @Test
-    void bot_identity_and_app_version_come_from_the_platform() {
+    void bot_identity_app_info_and_version_come_from_the_platform() {
         try (PlatformEmulator platform = PlatformEmulator.start()) {
             var c = platform.config();
             var gw = new SdkFeishuGateway(cfg(platform.baseUrl(), c.appId(), c.appSecret(), ""), Clock.systemUTC());
             assertEquals(c.botOpenId(), gw.botIdentity().value().openId());
-            assertEquals(new AppVersion(c.appVersion(), c.appVersionId()), gw.appVersion().value());
+            platform.tenant().markHighSensitivity("contact:user.phone:readonly");
+            AppInfo app = gw.appInfo().value();
+            assertEquals(c.appVersionId(), app.onlineVersionId());
+            assertEquals(AppInfo.SUPER_LEVEL, app.scopeLevels().get("contact:user.phone:readonly"));
+            assertEquals(java.util.List.of("contact:user.phone:readonly"),
+                    app.leftOutOfApplications(java.util.List.of("im:message", "contact:user.phone:readonly")));
+            assertEquals(new AppVersion(c.appVersion(), c.appVersionId()), gw.appVersion(app.onlineVersionId()).value());
         }
     }
 }

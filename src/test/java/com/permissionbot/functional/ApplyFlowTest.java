@@ -47,6 +47,9 @@ class ApplyFlowTest extends FunctionalTest {
         System.out.printf("apply answered after %d ms%n", (System.nanoTime() - t) / 1_000_000);
         assertEquals("success", answer.path("toast").path("type").asText());
         assertTrue(cardOf(answer).toString().contains("1/10"), answer.toString());
+        String card = cardOf(answer).toString();
+        assertTrue(card.contains("left out of the application") && card.contains("contact&#58;user.phone&#58;readonly"),
+                "the success card names the high-sensitivity scope the application left out: " + card);
         assertEquals(1, platform.appliesUsed());
         assertTrue(platform.tenant().hasPendingApplication());
 
@@ -79,7 +82,6 @@ class ApplyFlowTest extends FunctionalTest {
         assertTrue(bot.say(CHAT, "quota").content().toString().contains("10/10"));
 
         platform.tenant().publishVersion("1.0.1");
-        bot.clock.advance(Duration.ofMinutes(2));
         bot.click(bot.say(CHAT, "missing permissions"), "ou_alice", "apply");
         JsonNode duplicate = cardOf(bot.click(bot.say(CHAT, "missing permissions"), "ou_alice", "apply"));
         assertTrue(duplicate.toString().contains("212004"), duplicate.toString());
@@ -110,6 +112,43 @@ class ApplyFlowTest extends FunctionalTest {
         platform.tenant().setInstalled(false);
         JsonNode notInstalled = bot.say(CHAT, "missing permissions").content();
         assertTrue(notInstalled.toString().contains("212100"), notInstalled.toString());
+    }
+
+    @Test
+    void a_version_published_a_moment_ago_shows_in_quota_and_the_next_apply_counts_against_it() {
+        bot.click(bot.say(CHAT, "missing permissions"), "ou_alice", "apply");
+        platform.tenant().rejectPending();
+        assertTrue(bot.say(CHAT, "quota").content().toString().contains("1.0.0"));
+
+        String published = platform.tenant().publishVersion("1.0.1");
+        String quota = bot.say(CHAT, "quota").content().toString();
+        assertTrue(quota.contains("1.0.1") && quota.contains("0/10"), quota);
+        JsonNode applied = cardOf(bot.click(bot.say(CHAT, "missing permissions"), "ou_alice", "apply"));
+        assertEquals("Request sent to the admin", title(applied));
+        assertTrue(applied.toString().contains("1.0.1") && applied.toString().contains("1/10"), applied.toString());
+        assertEquals(1, platform.tenant().appliesUsed(published));
+        String tenant = platform.config().tenantKey();
+        assertEquals(1, bot.app.store().quota(tenant, "1.0.1").used(), "counted against the version the platform counted");
+        assertEquals(1, bot.app.store().quota(tenant, "1.0.0").used());
+    }
+
+    @Test
+    void after_ten_of_ten_publishing_a_new_version_makes_apply_succeed_and_count_one_on_it() {
+        platform.tenant().setAppliesUsed(10);
+        SentMessage missing = bot.say(CHAT, "missing permissions");
+        assertEquals("No applications left for this version", title(cardOf(bot.click(missing, "ou_alice", "apply"))));
+        SentMessage usedUp = bot.say(CHAT, "missing permissions");
+        assertTrue(CardJson.button(usedUp.content(), "apply") == null, "no Apply while the version is used up");
+
+        String published = platform.tenant().publishVersion("1.0.1");
+        SentMessage fresh = bot.say(CHAT, "missing permissions");
+        assertTrue(fresh.content().toString().contains("1.0.1"), fresh.content().toString());
+        JsonNode applied = cardOf(bot.click(fresh, "ou_alice", "apply"));
+        assertEquals("Request sent to the admin", title(applied), applied.toString());
+        assertTrue(applied.toString().contains("1/10"), applied.toString());
+        assertEquals(1, platform.tenant().appliesUsed(published));
+        assertEquals(1, bot.app.store().quota(platform.config().tenantKey(), "1.0.1").used());
+        assertTrue(bot.say(CHAT, "quota").content().toString().contains("1/10"));
     }
 
     @Test

@@ -1,6 +1,9 @@
 package com.permissionbot.replicas;
 
+import com.permissionbot.config.BotConfig;
+import com.permissionbot.feishu.RetryPolicy;
 import com.permissionbot.scopes.GrantWatcher;
+import com.permissionbot.scopes.ScopeService;
 import com.permissionbot.store.ApplyRequest;
 import com.permissionbot.store.OutboxMessage;
 import com.permissionbot.store.JdbcStore;
@@ -84,6 +87,13 @@ class GrantWatcherLeaseTest {
         storeB.close();
     }
 
+    /** One replica's watcher, with its own scopes cache in front of its own platform client. */
+    private GrantWatcher watcher(FakeGateway platform, Store store, String owner, Duration maxInterval) {
+        ScopeService scopes = new ScopeService(platform, RetryPolicy.immediate(), store, clock,
+                new BotConfig.Apply(Set.of(), Duration.ofSeconds(10), "", Duration.ofSeconds(2)), "1.0.0", owner);
+        return new GrantWatcher(scopes, store, clock, notifier, Duration.ofDays(7), maxInterval, owner, () -> { });
+    }
+
     /** Both replicas tick at the same moment. */
     private void tickTogether(GrantWatcher... watchers) throws Exception {
         CountDownLatch go = new CountDownLatch(1);
@@ -103,8 +113,8 @@ class GrantWatcherLeaseTest {
     void racing_replicas_check_a_tenant_one_at_a_time_and_the_survivor_takes_over_after_the_lease() throws Exception {
         ApplyRequest r = storeA.saveApplyRequest(ApplyRequest.pending(TENANT, "oc_chat", "om_card", "ou_alice", "1.0.0",
                 List.of("approval:approval", "contact:user.base:readonly"), clock.instant()));
-        GrantWatcher a = new GrantWatcher(platformA, storeA, clock, notifier, Duration.ofDays(7), "replica-a", () -> { });
-        GrantWatcher b = new GrantWatcher(platformB, storeB, clock, notifier, Duration.ofDays(7), "replica-b", () -> { });
+        GrantWatcher a = watcher(platformA, storeA, "replica-a", Duration.ofMinutes(5));
+        GrantWatcher b = watcher(platformB, storeB, "replica-b", Duration.ofMinutes(5));
 
         // while the request is fresh the tenant is due every minute: each minute exactly one replica checks it,
         // always the same one (it renews its lease on every check)
@@ -148,15 +158,16 @@ class GrantWatcherLeaseTest {
      * Each replica keeps its own schedule (when it last checked a tenant) and the store lease lasts {@code LEASE}
      * (2 min) from a check: for a tenant checked less often than that (requests older than 10 min, revocation-only
      * tenants) the lease has run out before the next check is due, so every replica runs its own schedule and the
-     * tenant is checked once per interval per replica (twice as often with two). Enable once GrantWatcher takes the
-     * lease until the next check is due ({@code tryLease(…, interval(newest).plus(LEASE))}).
+     * tenant is checked once per interval per replica (twice as often with two). GrantWatcher therefore takes the
+     * lease until the next check is due ({@code tryLease(…, interval(newest, max).plus(LEASE))}). Checked here with
+     * a one-hour max interval, the longest the configuration allows.
      */
     @Test
     void two_replicas_check_a_tenant_once_per_interval_not_once_per_interval_each() throws Exception {
         storeA.saveApplyRequest(ApplyRequest.pending(TENANT, "oc_chat", "om_card", "ou_alice", "1.0.0",
                 List.of("approval:approval"), clock.instant()));
-        GrantWatcher a = new GrantWatcher(platformA, storeA, clock, notifier, Duration.ofDays(7), "replica-a", () -> { });
-        GrantWatcher b = new GrantWatcher(platformB, storeB, clock, notifier, Duration.ofDays(7), "replica-b", () -> { });
+        GrantWatcher a = watcher(platformA, storeA, "replica-a", Duration.ofHours(1));
+        GrantWatcher b = watcher(platformB, storeB, "replica-b", Duration.ofHours(1));
         clock.advance(Duration.ofHours(7)); // checked hourly from now on
         for (int tick = 0; tick < 3 * 240; tick++) { // three hours of 15-second ticks
             tickTogether(a, b);

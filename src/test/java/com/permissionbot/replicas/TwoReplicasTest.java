@@ -103,7 +103,7 @@ class TwoReplicasTest {
             for (int seg = 0; seg < SEGMENTS; seg++) {
                 String version = "1.0." + seg;
                 if (seg > 0) {
-                    // a new version, and time for both replicas' version caches (10 min) to ask again; nothing is in flight
+                    // a new version (each Apply reads the version afresh); the clocks move on as before; nothing is in flight
                     platform.tenant().publishVersion(version);
                     a.clock.advance(Duration.ofMinutes(11));
                     b.clock.advance(Duration.ofMinutes(11));

@@ -77,6 +77,21 @@ class ApplicationInfoTest {
     }
 
     @Test
+    void each_scope_carries_the_level_the_sdk_enum_names_and_high_sensitivity_ones_are_super() throws Exception {
+        h.tenant().declareScope("contact:user.phone:readonly", false);
+        h.tenant().markHighSensitivity("contact:user.phone:readonly");
+        h.tenant().declareScope("im:message", true);
+        java.util.Map<String, Integer> levels = new java.util.HashMap<>();
+        for (var s : me().getData().getApp().getScopes()) levels.put(s.getScope(), s.getLevel());
+        assertEquals(com.lark.oapi.service.application.v6.enums.AppScopeScopeLevelEnum.SUPER_LEVEL.getValue(),
+                levels.get("contact:user.phone:readonly"));
+        assertEquals(com.lark.oapi.service.application.v6.enums.AppScopeScopeLevelEnum.LOW_LEVEL.getValue(), levels.get("im:message"));
+        for (var s : version("oav_1").getData().getAppVersion().getScopes()) {
+            assertEquals(levels.get(s.getScope()), s.getLevel(), "the version's scopes agree with the app's: " + s.getScope());
+        }
+    }
+
+    @Test
     void an_unknown_version_is_a_400_error() throws Exception {
         GetApplicationAppVersionResp v = version("oav_nope");
         assertEquals(210507, v.getCode());

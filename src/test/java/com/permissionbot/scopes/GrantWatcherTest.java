@@ -1,5 +1,7 @@
 package com.permissionbot.scopes;
 
+import com.permissionbot.config.BotConfig;
+import com.permissionbot.feishu.RetryPolicy;
 import com.permissionbot.store.ApplyRequest;
 import com.permissionbot.store.OutboxMessage;
 import com.permissionbot.store.JdbcStore;
@@ -64,8 +66,21 @@ class GrantWatcherTest {
         store.close();
     }
 
+    static final Duration MAX_INTERVAL = Duration.ofMinutes(5);
+    static final Duration TICK = Duration.ofSeconds(15);
+
+    /** One replica: its own scopes cache in front of the platform, and its watcher. */
+    private ScopeService scopes(String owner) {
+        return new ScopeService(platform, RetryPolicy.immediate(), store, clock,
+                new BotConfig.Apply(Set.of(), Duration.ofSeconds(10), "", Duration.ofSeconds(2)), "1.0.0", owner);
+    }
+
     private GrantWatcher watcher(String owner) {
-        return new GrantWatcher(platform, store, clock, notifier, Duration.ofDays(7), owner, () -> { });
+        return watcher(scopes(owner), owner);
+    }
+
+    private GrantWatcher watcher(ScopeService scopes, String owner) {
+        return new GrantWatcher(scopes, store, clock, notifier, Duration.ofDays(7), MAX_INTERVAL, owner, () -> { });
     }
 
     private ApplyRequest applied() {
@@ -121,11 +136,16 @@ class GrantWatcherTest {
     }
 
     @Test
-    void checks_back_off_from_a_minute_to_hourly() {
-        assertEquals(Duration.ofMinutes(1), GrantWatcher.interval(Duration.ofMinutes(3)));
-        assertEquals(Duration.ofMinutes(5), GrantWatcher.interval(Duration.ofMinutes(30)));
-        assertEquals(Duration.ofMinutes(15), GrantWatcher.interval(Duration.ofHours(2)));
-        assertEquals(Duration.ofHours(1), GrantWatcher.interval(Duration.ofDays(2)));
+    void checks_back_off_from_a_minute_to_the_max_interval() {
+        Duration hour = Duration.ofHours(1);
+        assertEquals(Duration.ofMinutes(1), GrantWatcher.interval(Duration.ofMinutes(3), hour));
+        assertEquals(Duration.ofMinutes(5), GrantWatcher.interval(Duration.ofMinutes(30), hour));
+        assertEquals(Duration.ofMinutes(15), GrantWatcher.interval(Duration.ofHours(2), hour));
+        assertEquals(hour, GrantWatcher.interval(Duration.ofDays(2), hour));
+        assertEquals(hour, GrantWatcher.interval(null, hour), "a tenant watched only for revocations");
+        assertEquals(MAX_INTERVAL, GrantWatcher.interval(Duration.ofHours(2), MAX_INTERVAL));
+        assertEquals(MAX_INTERVAL, GrantWatcher.interval(null, MAX_INTERVAL));
+        assertEquals(Duration.ofMinutes(1), GrantWatcher.interval(Duration.ofMinutes(3), MAX_INTERVAL));
         applied();
         GrantWatcher w = watcher("a");
         clock.advance(Duration.ofHours(7));
@@ -134,7 +154,63 @@ class GrantWatcherTest {
             w.tick();
             clock.advance(Duration.ofMinutes(1));
         }
-        assertEquals(2, platform.listCalls.get() - before, "a 7-hour-old request is checked hourly");
+        assertEquals(24, platform.listCalls.get() - before, "a 7-hour-old request is checked every 5 minutes");
+    }
+
+    /** Ticks every {@link #TICK} until something is told; how long after the start that was. */
+    private Duration tickUntilTold(GrantWatcher w, Duration atMost) {
+        Duration waited = Duration.ZERO;
+        while (told.isEmpty() && waited.compareTo(atMost) <= 0) {
+            clock.advance(TICK);
+            waited = waited.plus(TICK);
+            w.tick();
+        }
+        return waited;
+    }
+
+    @Test
+    void a_revoke_with_no_request_being_watched_is_alerted_within_the_max_interval_plus_a_tick() {
+        ScopeService scopes = scopes("a");
+        GrantWatcher w = watcher(scopes, "a");
+        assertTrue(scopes.status(TENANT).ok(), "someone asked which permissions are missing: the bot has seen the tenant");
+        w.tick();
+        assertTrue(store.grantSnapshot(TENANT).get("im:message"), "the first check is the baseline");
+
+        clock.advance(Duration.ofSeconds(20));
+        platform.scope("im:message", false);
+        Duration took = tickUntilTold(w, Duration.ofHours(1));
+        assertEquals(List.of("revoked [im:message] in []"), told);
+        assertTrue(took.plusSeconds(20).compareTo(MAX_INTERVAL.plus(TICK)) <= 0, "alerted " + took + " after the revoke");
+        assertTrue(store.openApplyRequests(TENANT).isEmpty());
+    }
+
+    @Test
+    void after_a_restart_a_tenant_known_only_by_its_snapshot_is_still_checked_every_max_interval() {
+        ScopeService scopes = scopes("a");
+        scopes.status(TENANT);
+        watcher(scopes, "a").tick();
+        // another process, which has seen nothing itself and has no request to follow: only the stored snapshot
+        GrantWatcher restarted = watcher("b");
+        clock.advance(MAX_INTERVAL.plus(GrantWatcher.LEASE).plusSeconds(1));
+        int before = platform.listCalls.get();
+        for (int i = 0; i < 240; i++) {
+            restarted.tick();
+            clock.advance(TICK);
+        }
+        assertEquals(12, platform.listCalls.get() - before, "an hour of ticks, a check every 5 minutes");
+        platform.scope("im:message", false);
+        Duration took = tickUntilTold(restarted, Duration.ofHours(1));
+        assertEquals(List.of("revoked [im:message] in []"), told);
+        assertTrue(took.compareTo(MAX_INTERVAL.plus(TICK)) <= 0, "alerted " + took + " after the revoke");
+    }
+
+    @Test
+    void a_check_right_after_the_chat_read_the_scopes_makes_no_call_of_its_own() {
+        ScopeService scopes = scopes("a");
+        scopes.status(TENANT);
+        assertEquals(1, platform.listCalls.get());
+        watcher(scopes, "a").tick();
+        assertEquals(1, platform.listCalls.get(), "the scopes list is shared with the chat's few-second cache");
     }
 
     @Test

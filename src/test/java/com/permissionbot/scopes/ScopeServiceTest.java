@@ -5,7 +5,7 @@ import com.permissionbot.support.MutableClock;
 
 import com.permissionbot.config.BotConfig;
 import com.permissionbot.feishu.RetryPolicy;
-import com.permissionbot.feishu.AppVersion;
+import com.permissionbot.feishu.AppInfo;
 import com.permissionbot.feishu.PlatformResult;
 import com.permissionbot.scopes.ApplyOutcome.Kind;
 import com.permissionbot.store.ApplyRequest;
@@ -443,43 +443,172 @@ class ScopeServiceTest {
 
     // --- version
 
-    @Test
-    void the_configured_version_wins_and_the_api_is_not_asked() {
-        platform.version(FakeGateway.ok(new AppVersion("2.0.0", "oav_2")));
-        ScopeService s = service(new BotConfig.Apply(Set.of(), COOLDOWN, "0.9.0", java.time.Duration.ofSeconds(2)), "1.0.0");
-        assertEquals("1.0.0", s.currentVersion());
-        assertEquals(0, platform.versionCalls.get());
+    private ScopeService fromApi() {
+        return service(new BotConfig.Apply(Set.of(), COOLDOWN, "0.9.0", Duration.ofSeconds(2)), "");
     }
 
     @Test
-    void without_a_configured_version_the_applications_api_is_asked_and_cached() {
-        platform.version(FakeGateway.ok(new AppVersion("2.0.0", "oav_2")));
-        ScopeService s = service(new BotConfig.Apply(Set.of(), COOLDOWN, "0.9.0", java.time.Duration.ofSeconds(2)), "");
-        assertEquals("2.0.0", s.currentVersion());
-        assertEquals("2.0.0", s.currentVersion());
+    void the_configured_version_wins_and_the_api_is_not_asked() {
+        platform.publish("2.0.0");
+        ScopeService s = service(new BotConfig.Apply(Set.of(), COOLDOWN, "0.9.0", java.time.Duration.ofSeconds(2)), "1.0.0");
+        assertEquals("1.0.0", s.currentVersion());
+        assertEquals("1.0.0", s.freshQuota(TENANT).version());
+        assertEquals("1.0.0", apply(s, ALICE).quota().version());
+        assertEquals(0, platform.infoCalls.get() + platform.versionCalls.get());
+    }
+
+    @Test
+    void the_version_is_cached_a_few_seconds_and_a_number_is_read_once_per_version_id() {
+        ScopeService s = fromApi();
+        assertEquals("1.0.0", s.currentVersion());
+        assertEquals("1.0.0", s.currentVersion());
+        assertEquals(1, platform.infoCalls.get());
         assertEquals(1, platform.versionCalls.get());
 
-        clock.advance(ScopeService.VERSION_TTL);
-        platform.version(FakeGateway.ok(new AppVersion("2.1.0", "oav_3")));
+        clock.advance(OnlineVersion.TTL);
+        assertEquals("1.0.0", s.currentVersion());
+        assertEquals(2, platform.infoCalls.get());
+        assertEquals(1, platform.versionCalls.get(), "the same version id: its number is known");
+
+        platform.publish("2.1.0");
+        assertEquals("1.0.0", s.currentVersion(), "within the few seconds");
+        clock.advance(OnlineVersion.TTL);
         assertEquals("2.1.0", s.currentVersion());
+        assertEquals(3, platform.infoCalls.get());
         assertEquals(2, platform.versionCalls.get());
     }
 
     @Test
+    void quota_reads_the_version_now_so_a_version_published_a_moment_ago_shows() {
+        ScopeService s = fromApi();
+        assertEquals("1.0.0", s.freshQuota(TENANT).version());
+        platform.publish("1.0.1");
+        assertEquals("1.0.0", s.currentVersion(), "cards that only show the version may be a few seconds late");
+        assertEquals("1.0.1", s.freshQuota(TENANT).version());
+        assertEquals("1.0.1", s.currentVersion(), "the fresh read refreshed the cache");
+    }
+
+    @Test
+    void apply_reads_the_version_right_before_applying_and_counts_against_it() {
+        ScopeService s = fromApi();
+        assertEquals("1.0.0", s.currentVersion());
+        platform.publish("1.0.1");
+        ApplyOutcome o = apply(s, ALICE);
+        assertEquals(Kind.SUCCESS, o.kind());
+        assertEquals("1.0.1", o.quota().version());
+        assertEquals(1, store.quota(TENANT, "1.0.1").used());
+        assertEquals(0, store.quota(TENANT, "1.0.0").used());
+        assertEquals("1.0.1", store.openApplyRequests(TENANT).get(0).appVersion());
+    }
+
+    @Test
+    void an_apply_costs_one_applications_api_call_when_the_version_is_unchanged() {
+        ScopeService s = fromApi();
+        s.currentVersion();
+        int info = platform.infoCalls.get();
+        int versions = platform.versionCalls.get();
+        apply(s, ALICE);
+        assertEquals(info + 1, platform.infoCalls.get());
+        assertEquals(versions, platform.versionCalls.get());
+    }
+
+    @Test
+    void after_ten_of_ten_a_new_version_makes_apply_succeed_and_count_one_on_it() {
+        ScopeService s = fromApi();
+        platform.applyAnswers(FakeGateway.fail(212003, 400));
+        assertEquals(Kind.QUOTA_EXHAUSTED, apply(s, ALICE).kind());
+        assertTrue(s.quota(TENANT).exhausted());
+        assertEquals("1.0.0", s.quota(TENANT).version());
+
+        platform.publish("1.0.1");
+        Quota shown = s.quota(TENANT);
+        assertEquals("1.0.1", shown.version(), "a used-up version is read again before it is believed");
+        assertFalse(shown.exhausted());
+        ApplyOutcome o = apply(s, ALICE);
+        assertEquals(Kind.SUCCESS, o.kind());
+        assertEquals("1.0.1", o.quota().version());
+        assertEquals(1, o.quota().used());
+        assertTrue(store.quota(TENANT, "1.0.0").exhausted());
+    }
+
+    @Test
+    void on_212003_the_version_is_read_once_more_and_a_version_published_since_is_offered() {
+        ScopeService s = fromApi();
+        FakeGateway publishing = new FakeGateway() {
+            @Override
+            public PlatformResult<Void> applyScopes() {
+                PlatformResult<Void> r = super.applyScopes();
+                publish("1.0.1");
+                return r;
+            }
+        };
+        publishing.scope("im:message", false).applyAnswers(FakeGateway.fail(212003, 400));
+        ScopeService racing = new ScopeService(publishing, RetryPolicy.immediate(), store, clock,
+                new BotConfig.Apply(Set.of(), COOLDOWN, "", Duration.ofSeconds(2)), "", "test");
+        ApplyOutcome o = apply(racing, ALICE);
+        assertEquals(Kind.QUOTA_EXHAUSTED, o.kind());
+        assertEquals("1.0.0", o.quota().version(), "the version the platform answered for");
+        assertTrue(store.quota(TENANT, "1.0.0").exhausted());
+        assertEquals("1.0.1", o.newer().version());
+        assertFalse(o.newer().exhausted(), "a new version starts with 10");
+        assertEquals(2, publishing.infoCalls.get(), "read before the apply, and once after the 212003");
+
+        platform.applyAnswers(FakeGateway.fail(212003, 400));
+        ApplyOutcome same = apply(s, ALICE);
+        assertNull(same.newer(), "no version was published in between");
+    }
+
+    @Test
+    void callers_that_ask_while_a_read_is_under_way_share_the_next_one() throws Exception {
+        FakeGateway slow = new FakeGateway() {
+            @Override
+            public PlatformResult<AppInfo> appInfo() {
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return super.appInfo();
+            }
+        };
+        ScopeService s = new ScopeService(slow, RetryPolicy.immediate(), store, clock,
+                new BotConfig.Apply(Set.of(), COOLDOWN, "", Duration.ofSeconds(2)), "", "test");
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<Future<Quota>> all = new ArrayList<>();
+        for (int i = 0; i < 8; i++) all.add(pool.submit(() -> s.freshQuota(TENANT)));
+        for (Future<Quota> f : all) assertEquals("1.0.0", f.get(10, TimeUnit.SECONDS).version());
+        pool.shutdown();
+        assertTrue(slow.infoCalls.get() <= 2, "8 callers within one read: " + slow.infoCalls.get() + " calls");
+    }
+
+    @Test
     void when_the_api_cannot_say_the_fallback_is_used_and_the_api_is_not_hammered() {
-        platform.version(FakeGateway.fail(99991672, 400));
-        ScopeService s = service(new BotConfig.Apply(Set.of(), COOLDOWN, "0.9.0", java.time.Duration.ofSeconds(2)), "");
+        platform.appInfoFails(FakeGateway.fail(99991672, 400));
+        ScopeService s = fromApi();
         assertEquals("0.9.0", s.currentVersion());
         assertEquals("0.9.0", s.currentVersion());
-        assertEquals(1, platform.versionCalls.get());
-        clock.advance(ScopeService.VERSION_RETRY);
-        platform.version(FakeGateway.ok(new AppVersion("2.0.0", "oav_2")));
-        assertEquals("2.0.0", s.currentVersion());
+        assertEquals("0.9.0", s.freshQuota(TENANT).version());
+        assertEquals(1, platform.infoCalls.get(), "not even a fresh read within a minute of a failure");
+        clock.advance(OnlineVersion.RETRY);
+        platform.appInfoFails(null);
+        assertEquals("1.0.0", s.currentVersion());
+    }
+
+    @Test
+    void a_version_number_that_cannot_be_read_is_a_failed_read() {
+        platform.versionFails(FakeGateway.rateLimited(Duration.ofSeconds(90)));
+        ScopeService s = fromApi();
+        assertEquals("0.9.0", s.currentVersion());
+        clock.advance(OnlineVersion.RETRY);
+        assertEquals("0.9.0", s.currentVersion(), "the platform asked for 90 s");
+        platform.versionFails(null);
+        clock.advance(Duration.ofSeconds(30));
+        assertEquals("1.0.0", s.currentVersion());
     }
 
     @Test
     void with_no_source_at_all_the_version_is_unknown() {
-        platform.version(PlatformResult.network("ConnectException"));
+        platform.appInfoFails(PlatformResult.network("ConnectException"));
         ScopeService s = service(new BotConfig.Apply(Set.of(), COOLDOWN, "", java.time.Duration.ofSeconds(2)), "");
         assertEquals(ScopeService.UNKNOWN_VERSION, s.currentVersion());
         assertEquals("unknown", s.quota(TENANT).version());
@@ -487,22 +616,31 @@ class ScopeServiceTest {
 
     @Test
     void a_later_api_failure_keeps_the_last_version_it_named() {
-        platform.version(FakeGateway.ok(new AppVersion("2.0.0", "oav_2")));
-        ScopeService s = service(new BotConfig.Apply(Set.of(), COOLDOWN, "0.9.0", java.time.Duration.ofSeconds(2)), "");
-        assertEquals("2.0.0", s.currentVersion());
-        clock.advance(ScopeService.VERSION_TTL);
-        platform.version(FakeGateway.fail(5000, 500));
-        assertEquals("2.0.0", s.currentVersion());
+        ScopeService s = fromApi();
+        assertEquals("1.0.0", s.currentVersion());
+        clock.advance(OnlineVersion.TTL);
+        platform.appInfoFails(FakeGateway.fail(5000, 500));
+        assertEquals("1.0.0", s.currentVersion());
+        assertEquals("1.0.0", s.freshQuota(TENANT).version());
+    }
+
+    // --- what the application left out
+
+    @Test
+    void a_success_names_the_swept_scopes_feishu_leaves_out_of_the_application() {
+        platform.level("docx:document", AppInfo.SUPER_LEVEL).level("im:message", 1);
+        ApplyOutcome o = apply(fromApi(), ALICE);
+        assertEquals(Kind.SUCCESS, o.kind());
+        assertEquals(List.of("docx:document", "im:message"), o.swept());
+        assertEquals(List.of("docx:document"), o.leftOut());
     }
 
     @Test
-    void the_ledger_counts_against_the_resolved_version() {
-        platform.version(FakeGateway.ok(new AppVersion("3.1.4", "oav_9")));
-        ScopeService s = service(new BotConfig.Apply(Set.of(), COOLDOWN, "", java.time.Duration.ofSeconds(2)), "");
-        ApplyOutcome o = apply(s, ALICE);
-        assertEquals("3.1.4", o.quota().version());
-        assertEquals(1, store.quota(TENANT, "3.1.4").used());
-        assertEquals("3.1.4", store.openApplyRequests(TENANT).get(0).appVersion());
+    void without_the_app_info_nobody_knows_what_was_left_out() {
+        assertNull(apply(service(), ALICE).leftOut(), "FEISHU_APP_VERSION set: the applications API is not read");
+        clock.advance(COOLDOWN);
+        platform.appInfoFails(FakeGateway.fail(99991672, 400));
+        assertNull(apply(fromApi(), BOB).leftOut());
     }
 
     // --- audit

@@ -1,6 +1,7 @@
 package com.permissionbot.support;
 
 import com.permissionbot.cards.Card;
+import com.permissionbot.feishu.AppInfo;
 import com.permissionbot.feishu.AppVersion;
 import com.permissionbot.feishu.BotIdentity;
 import com.permissionbot.feishu.FeishuGateway;
@@ -18,6 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public class FakeGateway implements FeishuGateway {
     public final AtomicInteger listCalls = new AtomicInteger();
     public final AtomicInteger applyCalls = new AtomicInteger();
+    /** Calls of the applications API (app info) and of the app_versions API. */
+    public final AtomicInteger infoCalls = new AtomicInteger();
     public final AtomicInteger versionCalls = new AtomicInteger();
     /** The most apply calls that were in flight at once. */
     public final AtomicInteger maxApplyInFlight = new AtomicInteger();
@@ -26,7 +29,11 @@ public class FakeGateway implements FeishuGateway {
     private final Map<String, Boolean> scopes = new LinkedHashMap<>();
     private final List<PlatformResult<Void>> applyAnswers = new ArrayList<>();
     private PlatformResult<List<ScopeGrant>> listFailure;
-    private PlatformResult<AppVersion> versionAnswer = fail(99991672, 400);
+    private final Map<String, String> versions = new LinkedHashMap<>(Map.of("oav_1", "1.0.0"));
+    private final Map<String, Integer> levels = new LinkedHashMap<>();
+    private String onlineVersionId = "oav_1";
+    private PlatformResult<AppInfo> infoFailure;
+    private PlatformResult<AppVersion> versionFailure;
     private volatile long applyDelayMillis;
 
     public synchronized FakeGateway scope(String name, boolean granted) {
@@ -49,8 +56,27 @@ public class FakeGateway implements FeishuGateway {
         listFailure = r;
     }
 
-    public synchronized void version(PlatformResult<AppVersion> r) {
-        versionAnswer = r;
+    /** Publishes a new online version (1.0.0 is online at first); returns its id. */
+    public synchronized String publish(String version) {
+        onlineVersionId = "oav_" + (versions.size() + 1);
+        versions.put(onlineVersionId, version);
+        return onlineVersionId;
+    }
+
+    /** The sensitivity level the applications API gives a scope (unset: the API leaves it out). */
+    public synchronized FakeGateway level(String scope, int level) {
+        levels.put(scope, level);
+        return this;
+    }
+
+    /** The applications API answers this from now on (null: answers again). */
+    public synchronized void appInfoFails(PlatformResult<AppInfo> r) {
+        infoFailure = r;
+    }
+
+    /** The app_versions API answers this from now on (null: answers again). */
+    public synchronized void versionFails(PlatformResult<AppVersion> r) {
+        versionFailure = r;
     }
 
     public void applyTakes(Duration d) {
@@ -95,9 +121,17 @@ public class FakeGateway implements FeishuGateway {
     }
 
     @Override
-    public synchronized PlatformResult<AppVersion> appVersion() {
+    public synchronized PlatformResult<AppInfo> appInfo() {
+        infoCalls.incrementAndGet();
+        return infoFailure != null ? infoFailure : ok(new AppInfo(onlineVersionId, levels));
+    }
+
+    @Override
+    public synchronized PlatformResult<AppVersion> appVersion(String versionId) {
         versionCalls.incrementAndGet();
-        return versionAnswer;
+        if (versionFailure != null) return versionFailure;
+        String v = versions.get(versionId);
+        return v == null ? fail(210507, 400) : ok(new AppVersion(v, versionId));
     }
 
     /** One card the bot sent: kind is reply, send or update; {@code target} the message or chat it went to. */
