@@ -5,7 +5,7 @@ import com.permissionbot.cards.CardRenderer;
 import com.permissionbot.cards.CardRenderer.Vars;
 import com.permissionbot.cards.Markdown;
 import com.permissionbot.feishu.ScopeGrant;
-import com.permissionbot.scopes.Quota;
+import com.permissionbot.domain.Quota;
 import com.permissionbot.scopes.ScopeStatus;
 import com.permissionbot.store.ApprovalStatusChange;
 import com.permissionbot.store.ApprovalSubscription;

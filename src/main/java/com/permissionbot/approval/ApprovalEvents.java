@@ -1,8 +1,8 @@
 package com.permissionbot.approval;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.permissionbot.domain.ApprovalInstanceEvent;
 import com.permissionbot.cards.Card;
+import com.permissionbot.feishu.EventParser;
 import com.permissionbot.feishu.Uuids;
 import com.permissionbot.store.ApprovalCard;
 import com.permissionbot.store.ApprovalStatusChange;
@@ -12,7 +12,6 @@ import com.permissionbot.store.Store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -28,7 +27,6 @@ import java.util.List;
  */
 public final class ApprovalEvents {
     private static final Logger log = LoggerFactory.getLogger(ApprovalEvents.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Status changes kept per card at most (the oldest are dropped). */
     public static final int MAX_HISTORY = 50;
@@ -53,18 +51,11 @@ public final class ApprovalEvents {
      * malformed event is logged with its uuid and dropped (a retry would not fix it).
      */
     public void onInstanceEvent(String payloadJson) {
-        JsonNode body;
-        try {
-            body = JSON.readTree(payloadJson);
-        } catch (IOException e) {
-            log.warn("approval_instance event is not JSON; dropped");
-            return;
-        }
         ApprovalInstanceEvent e;
         try {
-            e = ApprovalInstanceEvent.parse(body, clock.instant());
+            e = EventParser.approvalInstance(payloadJson, clock.instant());
         } catch (IllegalArgumentException bad) {
-            log.warn("event {}: approval_instance dropped: {}", body.path("uuid").asText(""), bad.getMessage());
+            log.warn("approval_instance event dropped: {}", bad.getMessage());
             return;
         }
         handle(e);

@@ -1,32 +1,17 @@
 package com.permissionbot.cards;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.nio.charset.StandardCharsets;
 
-/** A rendered card: JSON 2.0 ready to send, reply with, patch, or return from a callback. */
-public record Card(String name, ObjectNode json) {
-    private static final ObjectMapper JSON = new ObjectMapper();
+/** A rendered card, opaque to its users: the template's name and the JSON 2.0 text to send, patch or answer with. */
+public record Card(String name, String json) {
 
+    /** The card JSON, as sent to the platform. */
     public String toJson() {
-        try {
-            return JSON.writeValueAsString(json);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return json;
     }
 
-    /** A card from its name and JSON text, as stored (for example in the outbox). */
-    public static Card parse(String name, String json) {
-        try {
-            return new Card(name, (ObjectNode) JSON.readTree(json));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException | ClassCastException e) {
-            throw new IllegalArgumentException("card " + name + " is not a JSON object", e);
-        }
-    }
-
+    /** Its size on the wire (the platform takes at most 30 KB). */
     public int bytes() {
-        return toJson().getBytes(StandardCharsets.UTF_8).length;
+        return json.getBytes(StandardCharsets.UTF_8).length;
     }
 }

@@ -190,7 +190,7 @@ public final class CardRenderer {
         ObjectNode t = templates.get(name);
         if (t == null) throw new IllegalArgumentException("no card template '" + name + "'");
         ObjectNode card = (ObjectNode) fill(t.deepCopy(), vars, name, false);
-        Card c = new Card(name, card);
+        Card c = new Card(name, card.toString());
         int bytes = c.bytes();
         if (bytes > MAX_BYTES) throw new IllegalStateException("card '" + name + "' is " + bytes + " bytes, over " + MAX_BYTES);
         int elements = elements(card);

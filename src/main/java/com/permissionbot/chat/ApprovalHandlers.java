@@ -1,5 +1,6 @@
 package com.permissionbot.chat;
 
+import com.permissionbot.domain.IncomingMessage;
 import com.permissionbot.approval.ApprovalCards;
 import com.permissionbot.approval.ApprovalService;
 import com.permissionbot.approval.SubscribeOutcome;

@@ -1,11 +1,10 @@
 package com.permissionbot.chat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.permissionbot.domain.CardClick;
 import com.permissionbot.cards.Card;
 import com.permissionbot.outbox.Outbox;
 import com.permissionbot.store.ActionClaim;
+import com.permissionbot.store.ClickAnswer;
 import com.permissionbot.store.OutboxMessage;
 import com.permissionbot.store.Store;
 import org.slf4j.Logger;
@@ -31,7 +30,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class CardActions {
     private static final Logger log = LoggerFactory.getLogger(CardActions.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** How long after answering a callback its card may be updated. */
     static final long UPDATE_AFTER_MS = 500;
@@ -167,24 +165,13 @@ public final class CardActions {
         return c.messageId() + "|" + c.operatorOpenId() + "|" + new TreeMap<>(c.value());
     }
 
-    private static String write(CardAnswer a) {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("type", a.toastType()).put("zh", a.toastZh()).put("en", a.toastEn());
-        if (a.card() != null) {
-            n.put("name", a.card().name());
-            n.set("card", a.card().json());
-        }
-        return n.toString();
+    private static ClickAnswer write(CardAnswer a) {
+        return new ClickAnswer(a.toastType(), a.toastZh(), a.toastEn(), a.card() == null ? null : a.card().name(),
+                a.card() == null ? null : a.card().toJson());
     }
 
-    private static CardAnswer read(String s) {
-        if (s == null) return null;
-        try {
-            JsonNode n = JSON.readTree(s);
-            Card card = n.has("card") ? new Card(n.path("name").asText(), (ObjectNode) n.get("card")) : null;
-            return new CardAnswer(n.path("type").asText(), n.path("zh").asText(), n.path("en").asText(), card);
-        } catch (java.io.IOException e) {
-            return null;
-        }
+    private static CardAnswer read(ClickAnswer a) {
+        if (a == null) return null;
+        return new CardAnswer(a.toastType(), a.toastZh(), a.toastEn(), a.cardJson() == null ? null : new Card(a.cardName(), a.cardJson()));
     }
 }

@@ -1,5 +1,7 @@
 package com.permissionbot.chat;
 
+import com.permissionbot.domain.BotAdded;
+import com.permissionbot.domain.IncomingMessage;
 import com.permissionbot.cards.Card;
 import com.permissionbot.cards.CardRenderer;
 import com.permissionbot.cards.CardRenderer.Vars;

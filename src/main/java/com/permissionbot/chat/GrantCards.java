@@ -3,7 +3,7 @@ package com.permissionbot.chat;
 import com.permissionbot.cards.Card;
 import com.permissionbot.cards.CardRenderer;
 import com.permissionbot.cards.CardRenderer.Vars;
-import com.permissionbot.scopes.Quota;
+import com.permissionbot.domain.Quota;
 import com.permissionbot.store.ApplyRequest;
 
 import java.time.Duration;

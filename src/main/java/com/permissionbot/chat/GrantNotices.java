@@ -3,7 +3,7 @@ package com.permissionbot.chat;
 import com.permissionbot.cards.Card;
 import com.permissionbot.feishu.Uuids;
 import com.permissionbot.scopes.GrantWatcher;
-import com.permissionbot.scopes.Quota;
+import com.permissionbot.domain.Quota;
 import com.permissionbot.scopes.ScopeService;
 import com.permissionbot.store.ApplyRequest;
 import com.permissionbot.store.OutboxMessage;

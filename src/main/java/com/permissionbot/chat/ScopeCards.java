@@ -5,7 +5,7 @@ import com.permissionbot.cards.CardRenderer;
 import com.permissionbot.cards.CardRenderer.Vars;
 import com.permissionbot.cards.Pages;
 import com.permissionbot.scopes.ApplyOutcome;
-import com.permissionbot.scopes.Quota;
+import com.permissionbot.domain.Quota;
 import com.permissionbot.scopes.ScopeStatus;
 import com.permissionbot.store.ApplyStart;
 

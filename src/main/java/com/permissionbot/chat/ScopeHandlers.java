@@ -1,5 +1,6 @@
 package com.permissionbot.chat;
 
+import com.permissionbot.domain.CardClick;
 import com.permissionbot.cards.Card;
 import com.permissionbot.feishu.PlatformResult;
 import com.permissionbot.scopes.ApplyOutcome;

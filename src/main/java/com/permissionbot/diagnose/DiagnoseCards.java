@@ -1,9 +1,10 @@
 package com.permissionbot.diagnose;
 
+import com.permissionbot.domain.Secrets;
 import com.permissionbot.cards.Card;
 import com.permissionbot.cards.CardRenderer;
 import com.permissionbot.cards.CardRenderer.Vars;
-import com.permissionbot.scopes.Quota;
+import com.permissionbot.domain.Quota;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;

@@ -2,7 +2,7 @@ package com.permissionbot.diagnose;
 
 import com.permissionbot.cards.Card;
 import com.permissionbot.feishu.PlatformResult;
-import com.permissionbot.scopes.Quota;
+import com.permissionbot.domain.Quota;
 import com.permissionbot.scopes.ScopeService;
 import com.permissionbot.scopes.ScopeStatus;
 import com.permissionbot.store.AuditEntry;

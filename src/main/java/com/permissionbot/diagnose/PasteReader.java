@@ -1,14 +1,12 @@
 package com.permissionbot.diagnose;
 
-import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.permissionbot.domain.Secrets;
+import com.permissionbot.feishu.LenientJson;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -49,13 +47,6 @@ public final class PasteReader {
     private static final int MAX_BLOCK_TRIES = 64;
     private static final int MAX_LIST = 2_000;
     private static final int MAX_TREE_DEPTH = 40;
-
-    private static final JsonMapper JSON = JsonMapper.builder()
-            .enable(JsonReadFeature.ALLOW_SINGLE_QUOTES, JsonReadFeature.ALLOW_UNQUOTED_FIELD_NAMES,
-                    JsonReadFeature.ALLOW_TRAILING_COMMA, JsonReadFeature.ALLOW_JAVA_COMMENTS,
-                    JsonReadFeature.ALLOW_UNESCAPED_CONTROL_CHARS, JsonReadFeature.ALLOW_BACKSLASH_ESCAPING_ANY_CHARACTER,
-                    JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS, JsonReadFeature.ALLOW_LEADING_PLUS_SIGN_FOR_NUMBERS)
-            .build();
 
     private static final int I = Pattern.CASE_INSENSITIVE;
     private static final String Q = "(?:\\\\?[\"'])?";
@@ -102,14 +93,14 @@ public final class PasteReader {
         String text = masked.text();
 
         Evidence e = new Evidence();
-        JsonNode tree = largestObject(text);
+        Map<String, Object> tree = largestObject(text);
         if (tree != null) e.tree(tree, 0);
         e.text(text.replace("\\\"", "\"").replace("\\/", "/"), true);
         return e.conclude(masked.found());
     }
 
-    /** The largest balanced {@code {…}} block that Jackson can read, or null. */
-    static JsonNode largestObject(String s) {
+    /** The largest balanced {@code {…}} block that reads as (lenient) JSON, or null. */
+    static Map<String, Object> largestObject(String s) {
         int bestStart = -1;
         int bestEnd = -1;
         int tries = 0;
@@ -126,13 +117,7 @@ public final class PasteReader {
                 i = s.indexOf('{', i + 1);
             }
         }
-        if (bestStart < 0) return null;
-        try {
-            JsonNode n = JSON.readTree(s.substring(bestStart, bestEnd + 1));
-            return n != null && n.isObject() ? n : null;
-        } catch (Exception notJson) {
-            return null;
-        }
+        return bestStart < 0 ? null : LenientJson.object(s.substring(bestStart, bestEnd + 1));
     }
 
     /** The index of the brace closing the one at {@code open}, skipping double-quoted strings; -1 if the text ends first. */
@@ -171,17 +156,16 @@ public final class PasteReader {
         boolean phraseToken;
         boolean phraseDing;
 
-        void tree(JsonNode n, int depth) {
+        void tree(Object n, int depth) {
             if (depth > MAX_TREE_DEPTH) return;
-            if (n.isArray()) {
-                for (JsonNode c : n) tree(c, depth + 1);
+            if (n instanceof List<?> list) {
+                for (Object c : list) tree(c, depth + 1);
                 return;
             }
-            if (n.isTextual()) {
-                String s = n.asText();
+            if (n instanceof String s) {
                 String trimmed = s.trim();
                 if (trimmed.startsWith("{") && trimmed.endsWith("}") && depth < 8) {
-                    JsonNode inner = largestObject(trimmed);
+                    Map<String, Object> inner = largestObject(trimmed);
                     if (inner != null) {
                         tree(inner, depth + 1);
                         return;
@@ -190,33 +174,32 @@ public final class PasteReader {
                 text(s, false);
                 return;
             }
-            if (!n.isObject()) return;
-            for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> f = it.next();
-                String key = f.getKey().toLowerCase(Locale.ROOT);
-                JsonNode v = f.getValue();
+            if (!(n instanceof Map<?, ?> map)) return;
+            for (Map.Entry<?, ?> f : map.entrySet()) {
+                String key = String.valueOf(f.getKey()).toLowerCase(Locale.ROOT);
+                Object v = f.getValue();
                 switch (key) {
                     case "code", "errcode", "error_code" -> {
-                        if (v.isValueNode()) code(v.asText());
+                        if (scalar(v)) code(String.valueOf(v));
                     }
                     case "log_id", "logid", "x-tt-logid" -> {
-                        if (v.isValueNode()) id(v.asText(), logIds, "[A-Za-z0-9]{8,80}");
+                        if (scalar(v)) id(String.valueOf(v), logIds, "[A-Za-z0-9]{8,80}");
                     }
                     case "requestid", "request_id", "x-acs-request-id" -> {
-                        if (v.isValueNode()) id(v.asText(), requestIds, "[A-Za-z0-9-]{8,80}");
+                        if (scalar(v)) id(String.valueOf(v), requestIds, "[A-Za-z0-9-]{8,80}");
                     }
                     case "permission_violations" -> {
-                        for (JsonNode pv : v) {
-                            String type = pv.path("type").asText("");
+                        for (Object pv : v instanceof List<?> l ? l : List.of()) {
+                            String type = field(pv, "type");
                             if (type.equals("action_scope_required")) phraseApp = true;
                             if (type.equals("action_privilege_required")) phraseUser = true;
-                            feishu(List.of(pv.path("subject").asText("")), subjects);
+                            feishu(List.of(field(pv, "subject")), subjects);
                         }
                     }
                     case "requiredscopes" -> {
                         phraseDing = true;
                         List<String> items = new ArrayList<>();
-                        for (JsonNode s : v) if (s.isTextual()) items.add(s.asText());
+                        if (v instanceof List<?> l) for (Object s : l) if (s instanceof String str) items.add(str);
                         ding(items, dingScopes);
                     }
                     case "accessdenieddetail" -> phraseDing = true;
@@ -224,6 +207,16 @@ public final class PasteReader {
                 }
                 if (!key.equals("permission_violations") && !key.equals("requiredscopes")) tree(v, depth + 1);
             }
+        }
+
+        private static boolean scalar(Object v) {
+            return v != null && !(v instanceof Map) && !(v instanceof List);
+        }
+
+        /** A scalar field of an object, as text; empty when absent or not an object. */
+        private static String field(Object o, String name) {
+            Object v = o instanceof Map<?, ?> m ? m.get(name) : null;
+            return scalar(v) ? String.valueOf(v) : "";
         }
 
         /** Regexes over text; {@code whole} when this is the whole paste (it may be cut off at its end). */

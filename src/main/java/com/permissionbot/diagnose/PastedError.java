@@ -1,5 +1,6 @@
 package com.permissionbot.diagnose;
 
+import com.permissionbot.domain.Secrets;
 import java.util.List;
 import java.util.Locale;
 

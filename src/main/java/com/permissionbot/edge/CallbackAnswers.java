@@ -2,6 +2,7 @@ package com.permissionbot.edge;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import com.permissionbot.chat.CardAnswer;
 
 /** A click's answer on the wire: the new callback's {@code {toast, card}} and the legacy callback's card-with-toast. */
@@ -14,13 +15,18 @@ final class CallbackAnswers {
     static String current(CardAnswer a) {
         ObjectNode n = JSON.createObjectNode();
         toast(n, a);
-        if (a.card() != null) n.putObject("card").put("type", "raw").set("data", a.card().json());
+        if (a.card() != null) n.putObject("card").put("type", "raw").putRawValue("data", new RawValue(a.card().toJson()));
         return n.toString();
     }
 
     /** The legacy callback answers with the card itself at the top level, plus a toast (protocol §3.3). */
     static String legacy(CardAnswer a) {
-        ObjectNode n = a.card() == null ? JSON.createObjectNode() : a.card().json().deepCopy();
+        ObjectNode n;
+        try {
+            n = a.card() == null ? JSON.createObjectNode() : (ObjectNode) JSON.readTree(a.card().toJson());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("card " + a.card().name() + " is not JSON", e);
+        }
         toast(n, a);
         return n.toString();
     }

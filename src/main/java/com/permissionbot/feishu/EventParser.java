@@ -3,15 +3,21 @@ package com.permissionbot.feishu;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.permissionbot.chat.BotAdded;
-import com.permissionbot.chat.CardClick;
-import com.permissionbot.chat.IncomingMessage;
+import com.permissionbot.domain.BotAdded;
+import com.permissionbot.domain.CardClick;
+import com.permissionbot.domain.IncomingMessage;
+
+import com.permissionbot.domain.ApprovalInstanceEvent;
 
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
 
 /** Turns the platform's event JSON into the conversation's records, tolerating absent fields. */
 public final class EventParser {
@@ -67,7 +73,7 @@ public final class EventParser {
     }
 
     /** https://open.feishu.cn/document/server-docs/group/chat-member/event/added-2 */
-    public static com.permissionbot.chat.BotAdded botAdded(JsonNode body) {
+    public static com.permissionbot.domain.BotAdded botAdded(JsonNode body) {
         Envelope env = Envelope.of(body);
         JsonNode e = body.path("event");
         return new BotAdded(env.eventId(), env.tenantKey(), Envelope.text(e, "chat_id"),
@@ -93,5 +99,55 @@ public final class EventParser {
 
     private static String first(String a, String b) {
         return a.isEmpty() ? b : a;
+    }
+
+    /** Millisecond timestamps below this are read as seconds (10^11 ms is in 1973). */
+    private static final long SECONDS_BELOW = 100_000_000_000L;
+    private static final Pattern NUMBER = Pattern.compile("\\d{1,19}(\\.\\d+)?");
+
+    /**
+     * https://open.feishu.cn/document/server-docs/approval-v4/event/common-event/approval-instance-event : the decrypted
+     * 1.0 envelope. {@code operate_time} is a millisecond string, but an integer for REVERTED (protocol §2.3): both are
+     * read; without it, {@code instance_operate_time}, then the envelope's {@code ts}, then {@code now}. Throws
+     * {@link IllegalArgumentException} naming what is missing.
+     */
+    public static ApprovalInstanceEvent approvalInstance(String json, Instant now) {
+        JsonNode body = tree(json);
+        JsonNode e = body.path("event");
+        String type = trimmed(e, "type");
+        if (!type.isEmpty() && !"approval_instance".equals(type)) {
+            throw new IllegalArgumentException("not an approval_instance event: " + type);
+        }
+        String approvalCode = trimmed(e, "approval_code");
+        String instanceCode = trimmed(e, "instance_code");
+        String status = trimmed(e, "status");
+        if (approvalCode.isEmpty()) throw new IllegalArgumentException("approval_code is missing");
+        if (instanceCode.isEmpty()) throw new IllegalArgumentException("instance_code is missing");
+        if (status.isEmpty()) throw new IllegalArgumentException("status is missing");
+        Instant at = millis(e.path("operate_time"))
+                .or(() -> millis(e.path("instance_operate_time")))
+                .or(() -> millis(body.path("ts")))
+                .orElse(now);
+        return new ApprovalInstanceEvent(trimmed(body, "uuid"), trimmed(e, "tenant_key"), approvalCode, instanceCode, status, at);
+    }
+
+    /** A timestamp given as an integer or a string of digits (milliseconds, or seconds with a fraction). */
+    static Optional<Instant> millis(JsonNode v) {
+        BigDecimal n;
+        if (v.isNumber()) {
+            n = v.decimalValue();
+        } else if (v.isTextual() && NUMBER.matcher(v.asText().trim()).matches()) {
+            n = new BigDecimal(v.asText().trim());
+        } else {
+            return Optional.empty();
+        }
+        if (n.signum() <= 0) return Optional.empty();
+        long ms = n.compareTo(BigDecimal.valueOf(SECONDS_BELOW)) < 0 ? n.movePointRight(3).longValue() : n.longValue();
+        return Optional.of(Instant.ofEpochMilli(ms));
+    }
+
+    private static String trimmed(JsonNode n, String field) {
+        JsonNode v = n.path(field);
+        return v.isValueNode() && !v.isNull() ? v.asText("").trim() : "";
     }
 }

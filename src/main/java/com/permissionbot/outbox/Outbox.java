@@ -190,7 +190,7 @@ public final class Outbox implements AutoCloseable {
 
     /** One call for the row: send, reply (or send, if the message is gone), update, or the slot's send-then-update. */
     private PlatformResult<String> attempt(OutboxMessage m) {
-        Card card = Card.parse(m.cardName(), m.cardJson());
+        Card card = new Card(m.cardName(), m.cardJson());
         return switch (m.kind()) {
             case SEND -> gateway.sendCard(m.target(), card, m.uuid());
             case REPLY -> {

@@ -31,8 +31,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class GrantWatcher {
     private static final Logger log = LoggerFactory.getLogger(GrantWatcher.class);
-    /** How long one replica keeps a tenant before another may take it over. */
-    static final Duration LEASE = Duration.ofMinutes(2);
+    /**
+     * How long past its next check a replica keeps a tenant: enough for a check to run (one scopes list with its quick
+     * repeats), short so that a dead replica's tenants are taken over soon after their next check was due.
+     */
+    static final Duration LEASE = Duration.ofSeconds(45);
 
     /** What the watcher's findings owe the chats: the cards to deliver, stored with the change that caused them. */
     public interface Notifier {

@@ -1,5 +1,6 @@
 package com.permissionbot.scopes;
 
+import com.permissionbot.domain.Quota;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.permissionbot.config.BotConfig;

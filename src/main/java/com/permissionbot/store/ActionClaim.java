@@ -7,4 +7,4 @@ import java.time.Instant;
  * else the earlier click's state: finished with its answer, or still running until {@code deadline}, with the
  * answer to give ({@code response}) if it never reports back.
  */
-public record ActionClaim(boolean fresh, boolean finished, String response, Instant deadline) {}
+public record ActionClaim(boolean fresh, boolean finished, ClickAnswer response, Instant deadline) {}

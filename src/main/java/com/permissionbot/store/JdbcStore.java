@@ -3,7 +3,9 @@ package com.permissionbot.store;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.permissionbot.scopes.Quota;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
+import com.permissionbot.domain.Quota;
 import com.zaxxer.hikari.HikariDataSource;
 
 import java.sql.Connection;
@@ -175,21 +177,21 @@ public final class JdbcStore implements Store {
             return new ActionClaim(true, false, null, deadline);
         }
         return query("SELECT finished, response, deadline FROM card_actions WHERE action_key = ?",
-                rs -> new ActionClaim(false, rs.getInt(1) == 1, rs.getString(2), Instant.ofEpochMilli(rs.getLong(3))), key)
+                rs -> new ActionClaim(false, rs.getInt(1) == 1, readAnswer(rs.getString(2)), Instant.ofEpochMilli(rs.getLong(3))), key)
                 .stream().findFirst()
                 .orElseGet(() -> claimAction(key, now, deadline));
     }
 
     @Override
-    public void holdAction(String key, String fallbackResponse, Instant deadline) {
+    public void holdAction(String key, ClickAnswer fallback, Instant deadline) {
         update("UPDATE card_actions SET response = ?, deadline = ? WHERE action_key = ? AND finished = 0",
-                fallbackResponse, deadline.toEpochMilli(), key);
+                writeAnswer(fallback), deadline.toEpochMilli(), key);
     }
 
     @Override
-    public void finishAction(String key, String response, Instant now) {
+    public void finishAction(String key, ClickAnswer answer, Instant now) {
         update("UPDATE card_actions SET finished = 1, response = ?, finished_at = ? WHERE action_key = ?",
-                response, now.toEpochMilli(), key);
+                writeAnswer(answer), now.toEpochMilli(), key);
     }
 
     @Override
@@ -495,6 +497,29 @@ public final class JdbcStore implements Store {
     private static ApprovalCard approvalCard(ResultSet rs) throws SQLException {
         return new ApprovalCard(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
                 readHistory(rs.getString(5)), rs.getLong(6), Instant.ofEpochMilli(rs.getLong(7)));
+    }
+
+    /** The stored form of a click's answer (the same JSON earlier versions wrote, with the card's text). */
+    private static String writeAnswer(ClickAnswer a) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("type", a.toastType()).put("zh", a.toastZh()).put("en", a.toastEn());
+        if (a.cardJson() != null) {
+            n.put("name", a.cardName());
+            n.putRawValue("card", new RawValue(a.cardJson()));
+        }
+        return n.toString();
+    }
+
+    private static ClickAnswer readAnswer(String s) throws SQLException {
+        if (s == null) return null;
+        try {
+            JsonNode n = JSON.readTree(s);
+            JsonNode card = n.get("card");
+            return new ClickAnswer(n.path("type").asText(), n.path("zh").asText(), n.path("en").asText(),
+                    card == null ? null : n.path("name").asText(), card == null ? null : card.toString());
+        } catch (java.io.IOException e) {
+            throw new SQLException("unreadable click answer", e);
+        }
     }
 
     private static String writeHistory(List<ApprovalStatusChange> history) {

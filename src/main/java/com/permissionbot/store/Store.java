@@ -1,6 +1,6 @@
 package com.permissionbot.store;
 
-import com.permissionbot.scopes.Quota;
+import com.permissionbot.domain.Quota;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -58,10 +58,10 @@ public interface Store extends AutoCloseable {
     ActionClaim claimAction(String key, Instant now, Instant deadline);
 
     /** Keeps a claimed click running until {@code deadline}, with the answer to give if it never reports back. */
-    void holdAction(String key, String fallbackResponse, Instant deadline);
+    void holdAction(String key, ClickAnswer fallback, Instant deadline);
 
     /** Records the answer to a claimed click so a repeat gets the same answer. */
-    void finishAction(String key, String response, Instant now);
+    void finishAction(String key, ClickAnswer answer, Instant now);
 
     /** Forgets a claim whose work failed before anything was spent, so the user may click again. */
     void releaseAction(String key);

@@ -1,8 +1,11 @@
 package com.permissionbot.approval;
 
+import com.permissionbot.support.CardJson;
+import com.permissionbot.domain.ApprovalInstanceEvent;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.permissionbot.cards.Card;
+import com.permissionbot.feishu.EventParser;
 import com.permissionbot.feishu.PlatformResult;
 import com.permissionbot.store.ApprovalCard;
 import com.permissionbot.store.ApprovalStatusChange;
@@ -87,7 +90,7 @@ class ApprovalEventsTest {
     }
 
     private static String title(Card c) {
-        return c.json().path("header").path("title").path("i18n_content").path("en_us").asText();
+        return CardJson.tree(c).path("header").path("title").path("i18n_content").path("en_us").asText();
     }
 
     private ApprovalCard stored() {
@@ -107,7 +110,7 @@ class ApprovalEventsTest {
         Said sent = sends().get(0);
         assertEquals("oc_chat", sent.target());
         assertEquals("Approval: Pending", title(sent.card()));
-        assertEquals("blue", sent.card().json().path("header").path("template").asText());
+        assertEquals("blue", CardJson.tree(sent.card()).path("header").path("template").asText());
 
         show(event("u2", "APPROVED", String.valueOf(T1 + 60_000)));
         assertEquals(1, sends().size(), "one card per instance");
@@ -115,7 +118,7 @@ class ApprovalEventsTest {
         Said patched = updates().get(0);
         assertEquals(sent.messageId(), patched.target());
         assertEquals("Approval: Approved", title(patched.card()));
-        assertEquals("green", patched.card().json().path("header").path("template").asText());
+        assertEquals("green", CardJson.tree(patched.card()).path("header").path("template").asText());
         String json = text(patched.card());
         assertTrue(json.contains("2022&#45;10&#45;18 07&#58;46&#58;47 UTC  Pending"), json);
         assertTrue(json.contains("2022&#45;10&#45;18 07&#58;47&#58;47 UTC  Approved"), json);
@@ -149,23 +152,23 @@ class ApprovalEventsTest {
 
         show(event("u3", "REVERTED", T1 + 120_000));
         assertEquals("Approval: Revoked", title(updates().get(updates().size() - 1).card()));
-        assertEquals("orange", updates().get(updates().size() - 1).card().json().path("header").path("template").asText());
+        assertEquals("orange", CardJson.tree(updates().get(updates().size() - 1).card()).path("header").path("template").asText());
     }
 
     @Test
     void operate_time_is_read_as_a_string_or_an_integer() {
         Instant now = Instant.parse("2026-11-22T08:00:00Z");
-        var string = ApprovalInstanceEvent.parse(BotJson.tree(event("a", "PENDING", "1666079207003")), now);
-        var integer = ApprovalInstanceEvent.parse(BotJson.tree(event("b", "REVERTED", 1666079207003L)), now);
+        var string = EventParser.approvalInstance(event("a", "PENDING", "1666079207003"), now);
+        var integer = EventParser.approvalInstance(event("b", "REVERTED", 1666079207003L), now);
         assertEquals(Instant.ofEpochMilli(1666079207003L), string.operateTime());
         assertEquals(string.operateTime(), integer.operateTime());
-        var seconds = ApprovalInstanceEvent.parse(BotJson.tree(event("c", "PENDING", "1666079207")), now);
+        var seconds = EventParser.approvalInstance(event("c", "PENDING", "1666079207"), now);
         assertEquals(Instant.ofEpochSecond(1666079207L), seconds.operateTime());
         ObjectNode noTime = (ObjectNode) BotJson.tree(event("d", "PENDING", null));
         ((ObjectNode) noTime.get("event")).remove("instance_operate_time");
-        assertEquals(Instant.parse("2022-10-18T07:46:47.717Z"), ApprovalInstanceEvent.parse(noTime, now).operateTime(),
+        assertEquals(Instant.parse("2022-10-18T07:46:47.717Z"), EventParser.approvalInstance(noTime.toString(), now).operateTime(),
                 "without operate_time, the envelope's ts");
-        var i = ApprovalInstanceEvent.parse(BotJson.tree(event("e", "APPROVED", "not a time")), now);
+        var i = EventParser.approvalInstance(event("e", "APPROVED", "not a time"), now);
         assertEquals(Instant.ofEpochMilli(T1), i.operateTime(), "an unreadable operate_time falls back to instance_operate_time");
         assertEquals("e", i.eventId());
         assertEquals(ApprovalScript.TENANT, i.tenantKey());
@@ -178,7 +181,7 @@ class ApprovalEventsTest {
         show(noInstance.toString());
         show("{not json");
         assertThrows(IllegalArgumentException.class,
-                () -> ApprovalInstanceEvent.parse(BotJson.tree(event("u2", "", String.valueOf(T1))), Instant.now()));
+                () -> EventParser.approvalInstance(event("u2", "", String.valueOf(T1)), Instant.now()));
         assertTrue(bot.platform.said.isEmpty());
     }
 
@@ -270,7 +273,7 @@ class ApprovalEventsTest {
     void all_statuses_have_labels_and_colours() {
         for (ApprovalStatus s : ApprovalStatus.values()) {
             Card c = bot.cards.instance(CODE, INSTANCE, List.of(new ApprovalStatusChange(s.name(), Instant.ofEpochMilli(T1), "u")));
-            assertEquals(s.colour, c.json().path("header").path("template").asText());
+            assertEquals(s.colour, CardJson.tree(c).path("header").path("template").asText());
             assertTrue(text(c).contains(s.zh) && text(c).contains(s.en), s.name());
         }
     }

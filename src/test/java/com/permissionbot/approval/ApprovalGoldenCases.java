@@ -3,7 +3,7 @@ package com.permissionbot.approval;
 import com.permissionbot.cards.Card;
 import com.permissionbot.cards.CardRenderer;
 import com.permissionbot.feishu.ScopeGrant;
-import com.permissionbot.scopes.Quota;
+import com.permissionbot.domain.Quota;
 import com.permissionbot.scopes.ScopeStatus;
 import com.permissionbot.store.ApprovalStatusChange;
 import com.permissionbot.store.ApprovalSubscription;

@@ -6,9 +6,9 @@ import com.permissionbot.cards.Markdown;
 import com.permissionbot.chat.ApprovalHandlers;
 import com.permissionbot.chat.CardActions;
 import com.permissionbot.chat.CardAnswer;
-import com.permissionbot.chat.CardClick;
+import com.permissionbot.domain.CardClick;
 import com.permissionbot.chat.Conversation;
-import com.permissionbot.chat.IncomingMessage;
+import com.permissionbot.domain.IncomingMessage;
 import com.permissionbot.chat.ScopeCards;
 import com.permissionbot.chat.ScopeHandlers;
 import com.permissionbot.config.BotConfig;
@@ -137,7 +137,7 @@ public final class ApprovalScript implements AutoCloseable {
 
     /** Clicks the card's button whose callback action is {@code action}. */
     public ApprovalScript clicks(String action) {
-        Map<String, String> value = CardJson.button(card.json(), action);
+        Map<String, String> value = CardJson.button(CardJson.tree(card), action);
         assertNotNull(value, "card " + card.name() + " has no '" + action + "' button");
         answer = actions.handle(new CardClick(TENANT, cardMessageId, chat, user, value, "c-token"));
         if (answer.card() != null) card = answer.card();

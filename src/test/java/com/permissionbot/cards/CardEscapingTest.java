@@ -1,5 +1,6 @@
 package com.permissionbot.cards;
 
+import com.permissionbot.support.CardJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.permissionbot.cards.CardRenderer.Vars;
@@ -7,7 +8,7 @@ import com.permissionbot.chat.ScopeCards;
 import com.permissionbot.feishu.ScopeGrant;
 import com.permissionbot.scopes.ApplyOutcome;
 import com.permissionbot.scopes.ApplyOutcome.Kind;
-import com.permissionbot.scopes.Quota;
+import com.permissionbot.domain.Quota;
 import com.permissionbot.scopes.ScopeStatus;
 import org.junit.jupiter.api.Test;
 
@@ -45,7 +46,7 @@ class CardEscapingTest {
     @Test
     void hostile_text_never_appears_live() {
         for (Card c : hostileCards()) {
-            ObjectNode shown = c.json().deepCopy();
+            ObjectNode shown = CardJson.tree(c).deepCopy();
             stripCallbackValues(shown);
             String json = shown.toString();
             for (String live : List.of("<", ">", "`", "](", "**b**", "# h", "~~", "</raw>", "${")) {
@@ -79,7 +80,7 @@ class CardEscapingTest {
     void callback_values_carry_the_raw_value_and_are_never_rendered() {
         Quota q = new Quota("t", "1.0-<b>", 2, false, null, null);
         Card c = CARDS.missing(new ScopeStatus(List.of(new ScopeGrant("a:b", false))), q, 1, "n1");
-        JsonNode value = c.json().findValues("behaviors").get(0).get(0).get("value");
+        JsonNode value = CardJson.tree(c).findValues("behaviors").get(0).get(0).get("value");
         assertEquals("1.0-<b>", value.get("version").asText());
     }
 

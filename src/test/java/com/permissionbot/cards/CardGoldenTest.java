@@ -1,12 +1,13 @@
 package com.permissionbot.cards;
 
+import com.permissionbot.support.CardJson;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.permissionbot.cards.CardRenderer.Vars;
 import com.permissionbot.chat.ScopeCards;
 import com.permissionbot.scopes.ApplyOutcome.Kind;
 import com.permissionbot.scopes.ApplyOutcome;
-import com.permissionbot.scopes.Quota;
+import com.permissionbot.domain.Quota;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -102,8 +103,8 @@ class CardGoldenTest {
         List<DynamicTest> tests = new ArrayList<>();
         cases().forEach((name, card) -> tests.add(DynamicTest.dynamicTest(name, () -> {
             Card c = card.get();
-            compare(name + ".json", JSON.writeValueAsString(c.json()) + "\n");
-            for (String lang : List.of("zh_cn", "en_us")) compare(name + "." + lang + ".txt", CardText.of(c.json(), lang));
+            compare(name + ".json", JSON.writeValueAsString(CardJson.tree(c)) + "\n");
+            for (String lang : List.of("zh_cn", "en_us")) compare(name + "." + lang + ".txt", CardText.of(CardJson.tree(c), lang));
         })));
         return tests;
     }

@@ -1,5 +1,6 @@
 package com.permissionbot.cards;
 
+import com.permissionbot.support.CardJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.permissionbot.chat.ScopeCards;
 import com.permissionbot.feishu.ScopeGrant;
@@ -56,7 +57,7 @@ class CardPagingTest {
     @Test
     void one_page_has_no_pager() {
         Card c = CARDS.status(Fixtures.scopes(), 1);
-        assertTrue(c.json().findValues("behaviors").isEmpty());
+        assertTrue(CardJson.tree(c).findValues("behaviors").isEmpty());
         assertFalse(c.toJson().contains("page_info"));
     }
 
@@ -67,15 +68,15 @@ class CardPagingTest {
         for (int guard = 0; guard < 1_000; guard++) {
             Card c = page.apply(p);
             assertTrue(c.bytes() < CardRenderer.MAX_BYTES, cardName + " page " + p + " is " + c.bytes() + " bytes");
-            assertTrue(elements(c.json()) <= CardRenderer.MAX_ELEMENTS, cardName + " page " + p + " has too many elements");
-            for (JsonNode el : c.json().path("body").path("elements")) {
+            assertTrue(elements(CardJson.tree(c)) <= CardRenderer.MAX_ELEMENTS, cardName + " page " + p + " has too many elements");
+            for (JsonNode el : CardJson.tree(c).path("body").path("elements")) {
                 if (Arrays.asList(listIds).contains(el.path("element_id").asText())) {
                     for (String line : el.path("i18n_content").path("en_us").asText().split("\n")) {
                         if (line.startsWith("- ")) names.add(CardText.decode(line.substring(2)));
                     }
                 }
             }
-            JsonNode next = next(c.json());
+            JsonNode next = next(CardJson.tree(c));
             if (next == null) return names;
             assertEquals("page", next.path("action").asText());
             assertEquals(cardName, next.path("card").asText());
@@ -101,6 +102,6 @@ class CardPagingTest {
     }
 
     private static String text(Card c) {
-        return CardText.of(c.json(), "en_us");
+        return CardText.of(CardJson.tree(c), "en_us");
     }
 }

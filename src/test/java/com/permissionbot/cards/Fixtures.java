@@ -3,7 +3,7 @@ package com.permissionbot.cards;
 import com.permissionbot.feishu.ScopeGrant;
 import com.permissionbot.scopes.ApplyOutcome;
 import com.permissionbot.scopes.ApplyOutcome.Kind;
-import com.permissionbot.scopes.Quota;
+import com.permissionbot.domain.Quota;
 import com.permissionbot.scopes.ScopeStatus;
 
 import java.time.Duration;

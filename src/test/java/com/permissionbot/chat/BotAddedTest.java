@@ -1,5 +1,6 @@
 package com.permissionbot.chat;
 
+import com.permissionbot.domain.BotAdded;
 import com.permissionbot.cards.CardRenderer;
 import com.permissionbot.outbox.Outbox;
 import com.permissionbot.store.JdbcStore;

@@ -1,5 +1,6 @@
 package com.permissionbot.chat;
 
+import com.permissionbot.domain.CardClick;
 import com.permissionbot.cards.Card;
 import com.permissionbot.outbox.Outbox;
 import com.permissionbot.store.JdbcStore;
@@ -37,8 +38,8 @@ class CardActionsTest {
     Outbox outbox;
     volatile boolean finishFails;
 
-    static final Card OUTCOME = Card.parse("apply_success", "{\"schema\":\"2.0\",\"config\":{\"update_multi\":true},\"body\":{\"elements\":[]}}");
-    static final Card WORKING = Card.parse("working", "{\"schema\":\"2.0\",\"config\":{\"update_multi\":true},\"body\":{\"elements\":[]}}");
+    static final Card OUTCOME = new Card("apply_success", "{\"schema\":\"2.0\",\"config\":{\"update_multi\":true},\"body\":{\"elements\":[]}}");
+    static final Card WORKING = new Card("working", "{\"schema\":\"2.0\",\"config\":{\"update_multi\":true},\"body\":{\"elements\":[]}}");
     static final CardClick CLICK = new CardClick("tenant_1", "om_card", "oc_chat", "ou_alice", Map.of("action", "apply"), "c-token");
 
     @BeforeEach
@@ -91,7 +92,7 @@ class CardActionsTest {
     void slow_work_whose_outcome_cannot_be_recorded_still_updates_the_card() {
         CardActions actions = new CardActions(flaky(), outbox, clock);
         CompletableFuture<CardAnswer> work = new CompletableFuture<>();
-        CardAnswer fallback = new CardAnswer("warning", "不确定。", "Unknown.", Card.parse("apply_uncertain",
+        CardAnswer fallback = new CardAnswer("warning", "不确定。", "Unknown.", new Card("apply_uncertain",
                 "{\"schema\":\"2.0\",\"config\":{\"update_multi\":true},\"body\":{\"elements\":[]}}"));
         actions.on("apply", c -> new CardAnswer("info", "稍候。", "One moment.", WORKING).goingOn(work, fallback));
         assertEquals("working", actions.handle(CLICK).card().name());

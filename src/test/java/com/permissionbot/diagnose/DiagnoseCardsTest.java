@@ -1,11 +1,12 @@
 package com.permissionbot.diagnose;
 
+import com.permissionbot.domain.Secrets;
 import com.permissionbot.cards.Card;
 import com.permissionbot.cards.CardRenderer;
 import com.permissionbot.config.BotConfig;
 import com.permissionbot.feishu.PlatformResult;
 import com.permissionbot.feishu.ScopeGrant;
-import com.permissionbot.scopes.Quota;
+import com.permissionbot.domain.Quota;
 import com.permissionbot.scopes.ScopeStatus;
 import com.permissionbot.support.CardJson;
 import org.junit.jupiter.api.Test;
@@ -58,7 +59,7 @@ class DiagnoseCardsTest {
         Card c = new DiagnoseCards(RENDERER, "cli_a5d611352af9d00b", BotConfig.FEISHU_ORIGIN).appScope(
                 new PastedError(PastedError.Kind.FEISHU_APP_SCOPE, "99991672", required, "", "", "", "", List.of(), 0),
                 ScopeCheck.of(required, live), Quota.none("t", "1.4.0"), "n-1");
-        assertEquals(Map.of("action", "apply", "version", "1.4.0", "nonce", "n-1"), CardJson.button(c.json(), "apply"));
+        assertEquals(Map.of("action", "apply", "version", "1.4.0", "nonce", "n-1"), CardJson.button(CardJson.tree(c), "apply"));
     }
 
     @Test
@@ -83,7 +84,7 @@ class DiagnoseCardsTest {
                 cards.dingtalk(new PastedError(PastedError.Kind.DINGTALK_SCOPE, PasteReader.DINGTALK_CODE, ding, "", id, "", "", secrets, 99)));
         for (Card c : all) {
             assertTrue(c.bytes() < CardRenderer.MAX_BYTES * 9 / 10, c.name() + " is " + c.bytes() + " bytes");
-            assertTrue(CardRenderer.elements(c.json()) < 40, c.name());
+            assertTrue(CardRenderer.elements(CardJson.tree(c)) < 40, c.name());
         }
     }
 }

@@ -5,10 +5,10 @@ import com.permissionbot.cards.CardRenderer;
 import com.permissionbot.cards.Markdown;
 import com.permissionbot.chat.CardActions;
 import com.permissionbot.chat.CardAnswer;
-import com.permissionbot.chat.CardClick;
+import com.permissionbot.domain.CardClick;
 import com.permissionbot.chat.Conversation;
 import com.permissionbot.chat.DiagnoseHandlers;
-import com.permissionbot.chat.IncomingMessage;
+import com.permissionbot.domain.IncomingMessage;
 import com.permissionbot.chat.ScopeCards;
 import com.permissionbot.chat.ScopeHandlers;
 import com.permissionbot.config.BotConfig;
@@ -109,17 +109,17 @@ final class DiagnoseChat implements AutoCloseable {
     }
 
     DiagnoseChat withButton(String action) {
-        assertNotNull(CardJson.button(card.json(), action), "card " + card.name() + " has no '" + action + "' button");
+        assertNotNull(CardJson.button(CardJson.tree(card), action), "card " + card.name() + " has no '" + action + "' button");
         return this;
     }
 
     DiagnoseChat withoutButton(String action) {
-        assertNull(CardJson.button(card.json(), action), "card " + card.name() + " has a '" + action + "' button");
+        assertNull(CardJson.button(CardJson.tree(card), action), "card " + card.name() + " has a '" + action + "' button");
         return this;
     }
 
     DiagnoseChat clicks(String action) {
-        Map<String, String> value = CardJson.button(card.json(), action);
+        Map<String, String> value = CardJson.button(CardJson.tree(card), action);
         assertNotNull(value, "card " + card.name() + " has no '" + action + "' button");
         answer = actions.handle(new CardClick(TENANT, cardMessageId, "oc_chat", "ou_alice", value, "c-token"));
         if (answer.card() != null) card = answer.card();

@@ -1,11 +1,12 @@
 package com.permissionbot.diagnose;
 
+import com.permissionbot.domain.Secrets;
 import com.permissionbot.cards.Card;
 import com.permissionbot.cards.CardRenderer;
 import com.permissionbot.config.BotConfig;
 import com.permissionbot.feishu.PlatformResult;
 import com.permissionbot.feishu.ScopeGrant;
-import com.permissionbot.scopes.Quota;
+import com.permissionbot.domain.Quota;
 import com.permissionbot.scopes.ScopeStatus;
 
 import java.time.Instant;

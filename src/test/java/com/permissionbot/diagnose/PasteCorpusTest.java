@@ -1,5 +1,7 @@
 package com.permissionbot.diagnose;
 
+import com.permissionbot.support.CardJson;
+import com.permissionbot.domain.Secrets;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.permissionbot.cards.Card;
 import com.permissionbot.cards.Markdown;
@@ -93,7 +95,7 @@ class PasteCorpusTest {
         assertTrue(card.name().startsWith("diagnose_"), name + " answered with " + card.name());
         assertEquals("diagnose_" + shortKind(want.getProperty("kind")), card.name());
 
-        ObjectNode shown = card.json().deepCopy();
+        ObjectNode shown = CardJson.tree(card).deepCopy();
         shown.findParents("behaviors").forEach(p -> ((ObjectNode) p).remove("behaviors"));
         String json = shown.toString();
         for (String live : List.of("<at", "<person", "<font", "</raw>", "](http", "${", "**URGENT**", "**bold**", "`code`")) {

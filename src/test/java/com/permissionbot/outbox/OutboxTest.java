@@ -52,7 +52,7 @@ class OutboxTest {
     }
 
     static Card card(String text) {
-        return Card.parse("note", "{\"schema\":\"2.0\",\"config\":{\"update_multi\":true},\"body\":{\"elements\":"
+        return new Card("note", "{\"schema\":\"2.0\",\"config\":{\"update_multi\":true},\"body\":{\"elements\":"
                 + "[{\"tag\":\"markdown\",\"content\":\"" + text + "\"}]}}");
     }
 

@@ -40,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GrantWatcherLeaseTest {
     static final String TENANT = "tenant_1";
     /** GrantWatcher.LEASE (package-private there). */
-    static final Duration WATCH_LEASE = Duration.ofMinutes(2);
+    static final Duration WATCH_LEASE = Duration.ofSeconds(45);
     final MutableClock clock = new MutableClock(Instant.parse("2026-11-22T08:00:00Z"));
     final List<String> told = Collections.synchronizedList(new ArrayList<>());
     final GrantWatcher.Notifier notifier = new GrantWatcher.Notifier() {
@@ -155,10 +155,10 @@ class GrantWatcherLeaseTest {
     }
 
     /**
-     * Each replica keeps its own schedule (when it last checked a tenant) and the store lease lasts {@code LEASE}
-     * (2 min) from a check: for a tenant checked less often than that (requests older than 10 min, revocation-only
-     * tenants) the lease has run out before the next check is due, so every replica runs its own schedule and the
-     * tenant is checked once per interval per replica (twice as often with two). GrantWatcher therefore takes the
+     * Each replica keeps its own schedule (when it last checked a tenant); were the store lease only {@code LEASE}
+     * (45 s) from a check, it would have run out before the next check is due, every replica would run its own
+     * schedule, and the tenant would be checked once per interval per replica (twice as often with two). GrantWatcher
+     * therefore takes the
      * lease until the next check is due ({@code tryLease(…, interval(newest, max).plus(LEASE))}). Checked here with
      * a one-hour max interval, the longest the configuration allows.
      */

@@ -1,5 +1,6 @@
 package com.permissionbot.scopes;
 
+import com.permissionbot.domain.Quota;
 import com.permissionbot.support.FakeGateway;
 import com.permissionbot.support.MutableClock;
 

@@ -1,7 +1,7 @@
 package com.permissionbot.store;
 
 import com.permissionbot.cards.Card;
-import com.permissionbot.scopes.Quota;
+import com.permissionbot.domain.Quota;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -179,10 +179,11 @@ public abstract class StoreContract {
         assertFalse(during.fresh());
         assertFalse(during.finished());
         assertEquals(deadline, during.deadline());
-        store.finishAction(key, "{\"ok\":1}", t0);
+        ClickAnswer answer = new ClickAnswer("success", "已提交。", "Sent.", "apply_success", "{\"schema\":\"2.0\",\"body\":{\"elements\":[]}}");
+        store.finishAction(key, answer, t0);
         ActionClaim after = store.claimAction(key, t0.plusSeconds(60), t0.plusSeconds(90));
         assertTrue(after.finished());
-        assertEquals("{\"ok\":1}", after.response());
+        assertEquals(answer, after.response(), "the toast in both languages and the card, as given");
         store.releaseAction(key);
         assertTrue(store.claimAction(key, t0, deadline).fresh());
     }
@@ -194,14 +195,15 @@ public abstract class StoreContract {
         assertFalse(store.claimAction(key, t0.plusSeconds(29), t0.plusSeconds(59)).fresh(), "still within its time");
         assertTrue(store.claimAction(key, t0.plusSeconds(31), t0.plusSeconds(61)).fresh(), "died with nothing to give: run again");
 
-        store.holdAction(key, "{\"fallback\":1}", t0.plusSeconds(120));
+        ClickAnswer fallback = new ClickAnswer("warning", "不确定。", "Unknown.", null, null);
+        store.holdAction(key, fallback, t0.plusSeconds(120));
         ActionClaim held = store.claimAction(key, t0.plusSeconds(100), t0.plusSeconds(130));
         assertFalse(held.fresh());
         assertFalse(held.finished());
         assertEquals(t0.plusSeconds(120), held.deadline());
         ActionClaim late = store.claimAction(key, t0.plusSeconds(121), t0.plusSeconds(151));
         assertFalse(late.fresh(), "slow work that never reported back is not run again: its fallback is the answer");
-        assertEquals("{\"fallback\":1}", late.response());
+        assertEquals(fallback, late.response());
     }
 
     @Test
@@ -392,7 +394,7 @@ public abstract class StoreContract {
     // --- the outbox
 
     private static Card card(String text) {
-        return Card.parse("note", "{\"schema\":\"2.0\",\"body\":{\"elements\":[{\"tag\":\"markdown\",\"content\":\"" + text + "\"}]}}");
+        return new Card("note", "{\"schema\":\"2.0\",\"body\":{\"elements\":[{\"tag\":\"markdown\",\"content\":\"" + text + "\"}]}}");
     }
 
     @Test
@@ -410,7 +412,7 @@ public abstract class StoreContract {
         assertEquals("oc_1", reply.chatId());
         assertEquals("pb-1", reply.uuid());
         assertEquals(1, reply.attempts());
-        assertTrue(Card.parse(reply.cardName(), reply.cardJson()).toJson().contains("\"a\""));
+        assertTrue(new Card(reply.cardName(), reply.cardJson()).toJson().contains("\"a\""));
         assertTrue(store.outboxClaim("b", t0, Duration.ofMinutes(1), 10).isEmpty(), "leased to a");
 
         assertTrue(store.outboxFinish(reply.id(), "a", "sent", "om_r", null, t0));

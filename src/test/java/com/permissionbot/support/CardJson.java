@@ -9,6 +9,15 @@ import java.util.Map;
 public final class CardJson {
     private CardJson() {}
 
+    /** The card's JSON as a tree, to look into in assertions. */
+    public static JsonNode tree(com.permissionbot.cards.Card card) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(card.toJson());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The callback value of the first button with this action, found anywhere in the card. */
     public static Map<String, String> button(JsonNode n, String action) {
         if (n.isObject()) {

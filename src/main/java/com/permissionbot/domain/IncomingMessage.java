@@ -1,4 +1,4 @@
-package com.permissionbot.chat;
+package com.permissionbot.domain;
 
 import java.util.List;
 

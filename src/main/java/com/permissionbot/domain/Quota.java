@@ -1,4 +1,4 @@
-package com.permissionbot.scopes;
+package com.permissionbot.domain;
 
 import java.time.Instant;
 

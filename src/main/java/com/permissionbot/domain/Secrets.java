@@ -1,4 +1,4 @@
-package com.permissionbot.diagnose;
+package com.permissionbot.domain;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package com.permissionbot.diagnose;
+package com.permissionbot.domain;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
