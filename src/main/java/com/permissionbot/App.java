@@ -1,24 +1,10 @@
 package com.permissionbot;
 
-import com.permissionbot.cards.CardRenderer;
-import com.permissionbot.approval.ApprovalCards;
-import com.permissionbot.approval.ApprovalEvents;
-import com.permissionbot.approval.ApprovalService;
-import com.permissionbot.chat.ApprovalHandlers;
-import com.permissionbot.chat.CardActions;
 import com.permissionbot.chat.Conversation;
-import com.permissionbot.chat.DiagnoseHandlers;
-import com.permissionbot.chat.GrantCards;
-import com.permissionbot.chat.GrantNotices;
-import com.permissionbot.scopes.GrantWatcher;
-import com.permissionbot.chat.ScopeCards;
-import com.permissionbot.chat.ScopeHandlers;
-import com.permissionbot.scopes.ScopeService;
 import com.permissionbot.config.BotConfig;
 import com.permissionbot.edge.Intake;
 import com.permissionbot.edge.WebhookRoutes;
 import com.permissionbot.feishu.BotIdentity;
-import com.permissionbot.feishu.EventParser;
 import com.permissionbot.feishu.Backoff;
 import com.permissionbot.feishu.FeishuGateway;
 import com.permissionbot.feishu.PlatformResult;
@@ -30,6 +16,7 @@ import com.permissionbot.inbox.InboxWorker;
 import com.permissionbot.outbox.Outbox;
 import com.permissionbot.store.JdbcStore;
 import com.permissionbot.store.Store;
+import com.permissionbot.util.Threads;
 import io.javalin.Javalin;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Metrics;
@@ -41,6 +28,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -60,49 +48,29 @@ public final class App implements AutoCloseable {
     private final Store store;
     private final FeishuGateway gateway;
     private final InboxWorker worker;
-    private final Conversation conversation;
-    private final CardActions actions;
+    private final Bot bot;
     private final Javalin http;
     private final ExecutorService platformWork;
-    private final ScopeService scopes;
-    private final ApprovalService approvals;
-    private final GrantWatcher watcher;
     private final Inbox inbox;
     private final Outbox outbox;
-    private final ScheduledExecutorService ticks = Executors.newSingleThreadScheduledExecutor(InboxWorker.named("grant-watch"));
+    private final ScheduledExecutorService ticks = Executors.newSingleThreadScheduledExecutor(Threads.named("grant-watch"));
 
     public App(BotConfig cfg, Store store, FeishuGateway gateway, Clock clock) {
         this.cfg = cfg;
         this.store = store;
         this.gateway = gateway;
         String owner = "bot-" + UUID.randomUUID().toString().substring(0, 8);
-        CardRenderer cards = CardRenderer.load(cfg.cardsDir());
         RetryPolicy retry = new RetryPolicy(Backoff.exponential(cfg.retry().inCall(), Duration.ofSeconds(5)),
                 cfg.feishu().maxRateLimitWait(), RetryPolicy.SLEEP);
         this.outbox = new Outbox(store, gateway, retry, clock, owner,
                 new Outbox.Settings(cfg.retry().outboxFirst(), cfg.retry().outboxMax(), Duration.ofSeconds(1)));
-        this.conversation = new Conversation(outbox, cards, botSelf(gateway, retry, clock), clock);
-        this.actions = new CardActions(store, outbox, clock);
-        this.platformWork = Executors.newFixedThreadPool(8, InboxWorker.named("platform-work"));
-        this.scopes = new ScopeService(gateway, retry, store, clock, cfg.apply(), cfg.feishu().appVersion(), owner);
-        new ScopeHandlers(scopes, new ScopeCards(cards), platformWork, cfg.apply().answerWithin()).register(conversation, actions);
-        // before the approval commands: "订阅审批的时候报错了：{…99991672…}" is a paste, not a code
-        new DiagnoseHandlers(scopes, cards, store, clock, cfg.feishu().appId(), cfg.feishu().consoleOrigin()).register(conversation);
-        ApprovalCards approvalCards = new ApprovalCards(cards);
-        this.approvals = new ApprovalService(gateway, retry, store, clock, cfg.approvalCodes(), owner);
-        new ApprovalHandlers(approvals, approvalCards, scopes).register(conversation);
-        ApprovalEvents approvalEvents = new ApprovalEvents(store, approvalCards, clock, outbox::wake);
-        GrantNotices notices = new GrantNotices(new GrantCards(cards), scopes, store, cfg.follow().horizon(), cfg.follow().opsChatId(),
-                clock);
-        notices.register(conversation);
-        this.watcher = new GrantWatcher(scopes, store, clock, notices, cfg.follow().horizon(), cfg.follow().maxInterval(), owner,
-                outbox::wake);
+        this.platformWork = Executors.newFixedThreadPool(8, Threads.named("platform-work"));
+        this.bot = new Bot(cfg, store, gateway, retry, outbox, clock, owner, platformWork, botSelf(gateway, retry, clock));
         this.inbox = new Inbox(store, clock, cfg.inbox().lease(), cfg.inbox().retention(), owner);
-        this.worker = new InboxWorker(store, inbox, clock, cfg.inbox(), owner, Map.<String, EventHandler>of(
-                "im.message.receive_v1", row -> conversation.onMessage(EventParser.message(EventParser.tree(row.payload()))),
-                "im.chat.member.bot.added_v1", row -> conversation.onBotAdded(EventParser.botAdded(EventParser.tree(row.payload()))),
-                "approval_instance", row -> approvalEvents.onInstanceEvent(row.payload())));
-        Intake intake = new Intake(cfg.feishu().verificationToken(), worker.handledTypes(), inbox, worker, actions);
+        Map<String, EventHandler> handlers = new HashMap<>();
+        bot.registry.events().forEach((type, event) -> handlers.put(type, row -> event.run(row.eventId(), row.payload())));
+        this.worker = new InboxWorker(store, inbox, clock, cfg.inbox(), owner, handlers);
+        Intake intake = new Intake(cfg.feishu().verificationToken(), bot.registry.events().keySet(), inbox, worker, bot.actions);
         var routes = new WebhookRoutes(cfg.feishu(), cfg.maxBodyBytes(), intake, clock, cfg.inbox().retention().minusHours(1));
         this.http = Javalin.create(c -> {
             c.showJavalinBanner = false;
@@ -129,9 +97,9 @@ public final class App implements AutoCloseable {
         String host = cfg.bindHost();
         if (host == null) http.start(cfg.port());
         else http.start(host, cfg.port());
-        if (!cfg.approvalCodes().isEmpty()) platformWork.execute(approvals::subscribeConfigured);
+        if (!cfg.approvalCodes().isEmpty()) platformWork.execute(bot.approvals::subscribeConfigured);
         long tick = cfg.follow().tick().toMillis();
-        ticks.scheduleWithFixedDelay(watcher::tick, tick, tick, TimeUnit.MILLISECONDS);
+        ticks.scheduleWithFixedDelay(bot.watcher::tick, tick, tick, TimeUnit.MILLISECONDS);
         log.info("permission-bot listening on {} port {} ({} mode)", host == null ? "every interface," : host, port(),
                 cfg.feishu().sandbox() ? "sandbox" : "feishu");
         return this;
@@ -154,20 +122,9 @@ public final class App implements AutoCloseable {
         return store;
     }
 
-    public CardActions cardActions() {
-        return actions;
-    }
-
-    public Conversation conversation() {
-        return conversation;
-    }
-
-    public GrantWatcher watcher() {
-        return watcher;
-    }
-
-    public ScopeService scopes() {
-        return scopes;
+    /** The features and services, as built for this app. */
+    public Bot bot() {
+        return bot;
     }
 
     public Outbox outbox() {

@@ -19,7 +19,7 @@ public final class Main {
         try {
             cfg = new ConfigLoader(System.getenv()).load();
             // the card templates are configuration too: a broken one stops start-up before anything has started
-            CardRenderer.load(cfg.cardsDir());
+            CardRenderer.load(cfg.cardsDir(), Bot.templates());
             if (cfg.feishu().sandbox()) {
                 platform = LocalPlatform.find().orElseThrow(() ->
                         new ConfigException("feishu.app_id", "is empty and this build has no sandbox; set FEISHU_APP_ID"));

@@ -2,7 +2,6 @@ package com.permissionbot.approval;
 
 import com.permissionbot.domain.ApprovalInstanceEvent;
 import com.permissionbot.cards.Card;
-import com.permissionbot.feishu.EventParser;
 import com.permissionbot.feishu.Uuids;
 import com.permissionbot.store.ApprovalCard;
 import com.permissionbot.store.ApprovalStatusChange;
@@ -44,21 +43,6 @@ public final class ApprovalEvents {
         this.cards = cards;
         this.clock = clock;
         this.stored = cardsStored;
-    }
-
-    /**
-     * The inbox handler for {@code approval_instance}: the decrypted 1.0 envelope as stored in the inbox. A
-     * malformed event is logged with its uuid and dropped (a retry would not fix it).
-     */
-    public void onInstanceEvent(String payloadJson) {
-        ApprovalInstanceEvent e;
-        try {
-            e = EventParser.approvalInstance(payloadJson, clock.instant());
-        } catch (IllegalArgumentException bad) {
-            log.warn("approval_instance event dropped: {}", bad.getMessage());
-            return;
-        }
-        handle(e);
     }
 
     /** Shows the event in every chat subscribed to its approval code; codes nobody subscribed are logged and dropped. */

@@ -132,18 +132,12 @@ public final class ApprovalService {
     }
 
     /**
-     * Subscribes the app to every code in bot-config.yaml, without a chat; idempotent (1390007 is fine). Each
-     * outcome is logged and audited; invalid codes are logged and skipped.
+     * Subscribes the app to every code in bot-config.yaml (checked when the configuration was read), without a chat;
+     * idempotent (1390007 is fine). Each outcome is logged and audited.
      */
     public List<SubscribeOutcome> subscribeConfigured() {
         List<SubscribeOutcome> out = new ArrayList<>();
         for (String code : configured) {
-            if (!ApprovalCode.valid(code)) {
-                log.error("bot-config.yaml approval.subscribe: '{}' is not an approval code ({}-{} letters, digits or hyphens); skipped",
-                        code, ApprovalCode.MIN_LENGTH, ApprovalCode.MAX_LENGTH);
-                out.add(new SubscribeOutcome(Kind.INVALID_CODE, code, 0, "", "", null, 0, null));
-                continue;
-            }
             try {
                 out.add(oneAtATime(code, () -> {
                     RetryPolicy.Tried<Void> call = subscribeCall(code);

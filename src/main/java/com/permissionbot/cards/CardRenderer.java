@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -27,17 +28,6 @@ import java.util.regex.Pattern;
  * array may carry {@code "if": "flag"} or {@code "if": "!flag"}: it is kept only when the flag is (not) set.
  */
 public final class CardRenderer {
-    /** Every template the bot uses; a missing or broken one stops start-up. */
-    public static final List<String> TEMPLATES = List.of("help", "welcome", "error", "working",
-            "missing", "all_granted", "status", "quota", "list_failed",
-            "apply_success", "apply_only_super_scopes", "apply_nothing_to_apply", "apply_quota_exhausted",
-            "apply_duplicate", "apply_not_installed", "apply_rate_limited", "apply_uncertain", "apply_not_sent",
-            "apply_not_allowed", "apply_cooldown", "apply_failed",
-            "diagnose_feishu_scope", "diagnose_feishu_user", "diagnose_feishu_token", "diagnose_dingtalk", "diagnose_unrecognised",
-            "approval_invalid_code", "approval_subscribed", "approval_param_invalid", "approval_not_found",
-            "approval_service_error", "approval_missing_scope", "approval_rate_limited", "approval_failed",
-            "approval_unsubscribed", "approval_not_subscribed", "approval_subscriptions", "approval_instance",
-            "grant_granted", "grant_partial", "grant_expired", "grant_revoked", "my_requests");
     /** https://open.feishu.cn/document/server-docs/im-v1/message/create : a card body is at most 30 KB. */
     public static final int MAX_BYTES = 30 * 1024;
     /** https://open.feishu.cn/document/feishu-cards/card-json-v2-structure : at most 200 elements. */
@@ -51,20 +41,29 @@ public final class CardRenderer {
     /** Jackson's "(start marker at [Source: …; line: 1, column: 1])" and "[Source: …]" parts of a message. */
     private static final Pattern SOURCE_DUMP = Pattern.compile("\\s*\\(?(?:start marker at )?\\[Source: .*?; line: \\d+, column: \\d+]\\)?", Pattern.DOTALL);
 
-    private final Map<String, ObjectNode> templates;
+    private final Path overrideDir;
+    private volatile Map<String, ObjectNode> templates = Map.of();
 
-    private CardRenderer(Map<String, ObjectNode> templates) {
-        this.templates = templates;
+    /** A renderer whose templates are loaded once the features have said which they use ({@link #load(Collection)}). */
+    public CardRenderer(Path overrideDir) {
+        this.overrideDir = overrideDir;
+    }
+
+    /** Loads and validates {@code names} at once (the packaged templates, each maybe replaced from {@code overrideDir}). */
+    public static CardRenderer load(Path overrideDir, Collection<String> names) {
+        return new CardRenderer(overrideDir).load(names);
     }
 
     /**
-     * Loads the packaged templates, each replaced by a file of the same name in {@code overrideDir} if present; a file
-     * there that replaces no template (a typo, a stray copy) is an error too, since it would silently do nothing.
+     * Loads the packaged templates named, each replaced by a file of the same name in the override folder if present;
+     * a file there that replaces no template (a typo, a stray copy) is an error too, since it would silently do nothing.
+     * Any problem stops start-up with one line naming the file.
      */
-    public static CardRenderer load(Path overrideDir) {
-        if (overrideDir != null) refuseStrangers(overrideDir);
+    public CardRenderer load(Collection<String> names) {
+        List<String> sorted = names.stream().sorted().toList();
+        if (overrideDir != null) refuseStrangers(overrideDir, sorted);
         Map<String, ObjectNode> out = new LinkedHashMap<>();
-        for (String name : TEMPLATES) {
+        for (String name : sorted) {
             String file = name + ".json";
             String text;
             Path override = overrideDir == null ? null : overrideDir.resolve(file);
@@ -83,18 +82,19 @@ public final class CardRenderer {
             }
             out.put(name, validate(file, text));
         }
-        return new CardRenderer(out);
+        templates = Map.copyOf(out);
+        return this;
     }
 
     /** Every regular, visible file in the override folder must be named after a template. */
-    private static void refuseStrangers(Path dir) {
+    private static void refuseStrangers(Path dir, List<String> templates) {
         Set<String> names = new HashSet<>();
-        for (String t : TEMPLATES) names.add(t + ".json");
+        for (String t : templates) names.add(t + ".json");
         try (var files = Files.list(dir)) {
             for (Path f : files.sorted().toList()) {
                 String name = f.getFileName().toString();
                 if (name.startsWith(".") || !Files.isRegularFile(f) || names.contains(name)) continue;
-                String near = TEMPLATES.stream().map(t -> t + ".json").filter(t -> distance(t, name) <= 3).findFirst()
+                String near = templates.stream().map(t -> t + ".json").filter(t -> distance(t, name) <= 3).findFirst()
                         .map(t -> " (did you mean " + t + "?)").orElse("");
                 throw new CardTemplateException(f.toString(), "replaces none of the bot's templates" + near
                         + ": files in cards.override_dir are named after the templates in cards/, such as quota.json");
@@ -188,7 +188,7 @@ public final class CardRenderer {
     /** Renders a template; every variable and flag it names must be given. */
     public Card render(String name, Vars vars) {
         ObjectNode t = templates.get(name);
-        if (t == null) throw new IllegalArgumentException("no card template '" + name + "'");
+        if (t == null) throw new IllegalArgumentException("no card template '" + name + "' (a feature renders it without registering it)");
         ObjectNode card = (ObjectNode) fill(t.deepCopy(), vars, name, false);
         Card c = new Card(name, card.toString());
         int bytes = c.bytes();

@@ -2,24 +2,24 @@ package com.permissionbot.chat;
 
 import com.permissionbot.domain.IncomingMessage;
 import com.permissionbot.approval.ApprovalCards;
+import com.permissionbot.approval.ApprovalEvents;
 import com.permissionbot.approval.ApprovalService;
 import com.permissionbot.approval.SubscribeOutcome;
 import com.permissionbot.cards.Card;
+import com.permissionbot.feishu.EventParser;
 import com.permissionbot.feishu.PlatformResult;
 import com.permissionbot.scopes.ScopeService;
 import com.permissionbot.scopes.ScopeStatus;
 
-import java.text.Normalizer;
+import java.time.Clock;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The approval intents of design §1: "subscribe approval &lt;code&gt;" / "订阅审批 &lt;code&gt;",
  * "unsubscribe approval &lt;code&gt;" / "取消订阅审批 &lt;code&gt;", and "approval subscriptions" / "审批订阅".
  * A 99991672 answer is shown as a diagnosis with the Apply button that {@link ScopeHandlers} handles.
  */
-public final class ApprovalHandlers {
+public final class ApprovalHandlers implements Feature {
     /** The code is whatever follows the command, checked afterwards so a wrong one gets a helpful card. */
     static final String SUBSCRIBE = "(?:subscribe(?: to)?|follow) approvals?(?: definition)?(?: (.*))?"
             + "|(?:订阅|关注)审批(?:定义)?(?: ?(.*))?";
@@ -28,49 +28,46 @@ public final class ApprovalHandlers {
     static final String LIST = "(?:list )?approval subscriptions?|(?:my |our |list )?subscribed approvals"
             + "|审批订阅(?:列表)?|(?:查看|列出)?(?:已)?订阅的审批|(?:查看|列出)审批订阅";
 
+    /** https://open.feishu.cn/document/server-docs/approval-v4/event/common-event/approval-instance-event */
+    public static final String INSTANCE_EVENT = "approval_instance";
+
     private final ApprovalService approvals;
+    private final ApprovalEvents events;
     private final ApprovalCards cards;
     private final ScopeService scopes;
+    private final Clock clock;
 
-    public ApprovalHandlers(ApprovalService approvals, ApprovalCards cards, ScopeService scopes) {
+    public ApprovalHandlers(ApprovalService approvals, ApprovalEvents events, ApprovalCards cards, ScopeService scopes, Clock clock) {
         this.approvals = approvals;
+        this.events = events;
         this.cards = cards;
         this.scopes = scopes;
+        this.clock = clock;
     }
 
-    public void register(Conversation conversation) {
-        conversation.on("approval_subscribe", SUBSCRIBE, this::subscribe);
-        conversation.on("approval_unsubscribe", UNSUBSCRIBE, this::unsubscribe);
-        conversation.on("approval_subscriptions", LIST, (m, g) -> cards.subscriptions(approvals.subscriptions(m.chatId())));
+    @Override
+    public void register(Registry r) {
+        r.intent("approval_subscribe", 40, SUBSCRIBE, new Registry.Help(
+                        "**订阅审批 &#60;审批 code&#62;** / **取消订阅审批 &#60;code&#62;** / **审批订阅** — 把审批实例的状态变化推送到本会话",
+                        "**subscribe approval &#60;code&#62;** / **unsubscribe approval &#60;code&#62;** / **approval subscriptions**"
+                                + " — post approval status changes here"), this::subscribe)
+                .intent("approval_unsubscribe", 41, UNSUBSCRIBE, this::unsubscribe)
+                .intent("approval_subscriptions", 42, LIST, c -> cards.subscriptions(approvals.subscriptions(c.message().chatId())))
+                .event(INSTANCE_EVENT, json -> EventParser.approvalInstance(json, clock.instant()), events::handle)
+                .templates(ApprovalCards.TEMPLATES.toArray(String[]::new));
     }
 
-    Card subscribe(IncomingMessage m, Matcher g) {
-        String code = code(m.text(), g);
-        SubscribeOutcome o = approvals.subscribe(m.tenantKey(), m.chatId(), m.senderOpenId(), code);
+    Card subscribe(Command c) {
+        IncomingMessage m = c.message();
+        SubscribeOutcome o = approvals.subscribe(m.tenantKey(), m.chatId(), m.senderOpenId(), c.argument());
         if (o.kind() != SubscribeOutcome.Kind.MISSING_SCOPE) return cards.subscribed(o);
         PlatformResult<ScopeStatus> status = scopes.status(m.tenantKey());
         return cards.missingScope(o, status.ok() ? status.value() : null, scopes.quota(m.tenantKey()),
                 UUID.randomUUID().toString().substring(0, 8));
     }
 
-    Card unsubscribe(IncomingMessage m, Matcher g) {
-        return cards.unsubscribed(approvals.unsubscribe(m.tenantKey(), m.chatId(), m.senderOpenId(), code(m.text(), g)));
-    }
-
-    /**
-     * The code as the user typed it: the router lower-cases what it matches, and approval codes are case-sensitive,
-     * so the matched text is found again (ignoring case) in the message after the same width folding.
-     */
-    static String code(String raw, Matcher g) {
-        String matched = null;
-        for (int i = 1; i <= g.groupCount(); i++) {
-            if (g.group(i) != null) matched = g.group(i).trim();
-        }
-        if (matched == null || matched.isEmpty()) return "";
-        String folded = Normalizer.normalize(raw == null ? "" : raw, Normalizer.Form.NFKC);
-        Matcher original = Pattern.compile(Pattern.quote(matched), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE).matcher(folded);
-        String found = null;
-        while (original.find()) found = original.group();
-        return found != null ? found : matched;
+    Card unsubscribe(Command c) {
+        IncomingMessage m = c.message();
+        return cards.unsubscribed(approvals.unsubscribe(m.tenantKey(), m.chatId(), m.senderOpenId(), c.argument()));
     }
 }

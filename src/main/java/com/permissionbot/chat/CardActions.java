@@ -13,11 +13,8 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -38,40 +35,30 @@ public final class CardActions {
     /** How long slow work may go on before its fallback becomes the card (its calls each end within the call timeout). */
     static final Duration SLOW_TIME = Duration.ofSeconds(60);
 
-    private final Map<String, CardActionHandler> handlers = new HashMap<>();
-    private final Set<String> repeatable = new HashSet<>();
     private final Store store;
     private final Outbox outbox;
     private final Clock clock;
+    private final Registry registry;
+    private volatile Map<String, Registry.Action> handlers;
 
-    public CardActions(Store store, Outbox outbox, Clock clock) {
+    /** {@code registry}: where the features' buttons are; read at the first click, once all have registered. */
+    public CardActions(Store store, Outbox outbox, Clock clock, Registry registry) {
         this.store = store;
         this.outbox = outbox;
         this.clock = clock;
-    }
-
-    /** Registers the handler for one action name, run once per click; a second registration fails at start-up. */
-    public CardActions on(String action, CardActionHandler handler) {
-        if (handlers.putIfAbsent(action, handler) != null) {
-            throw new IllegalStateException("card action '" + action + "' already has a handler");
-        }
-        return this;
-    }
-
-    /** Registers a handler that is safe to run on every click (paging, refreshing). */
-    public CardActions onRepeatable(String action, CardActionHandler handler) {
-        on(action, handler);
-        repeatable.add(action);
-        return this;
+        this.registry = registry;
     }
 
     public CardAnswer handle(CardClick click) {
-        CardActionHandler h = handlers.get(click.action());
-        if (h == null) {
+        Map<String, Registry.Action> known = handlers;
+        if (known == null) handlers = known = registry.actions();
+        Registry.Action a = known.get(click.action());
+        if (a == null) {
             log.warn("click on message {} with unknown action '{}'", click.messageId(), click.action());
             return CardAnswer.toast("warning", "这个按钮已失效，请重新发起。", "This button is no longer active; please ask again.");
         }
-        if (repeatable.contains(click.action())) return h.handle(click);
+        CardActionHandler h = a.handler();
+        if (a.repeatable()) return h.handle(click);
         String key = key(click);
         Instant now = clock.instant();
         ActionClaim claim = store.claimAction(key, now, now.plus(CLAIM_TIME));

@@ -5,6 +5,7 @@ import com.permissionbot.domain.IncomingMessage;
 import com.permissionbot.cards.Card;
 import com.permissionbot.cards.CardRenderer;
 import com.permissionbot.cards.CardRenderer.Vars;
+import com.permissionbot.feishu.EventParser;
 import com.permissionbot.feishu.Uuids;
 import com.permissionbot.outbox.Outbox;
 import com.permissionbot.store.OutboxMessage;
@@ -12,37 +13,55 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * The bot's side of a chat: decides whether a message is for the bot, routes it to an intent, and replies to the
- * message that asked with a card (reply API, so threads stay readable). A reply the platform does not take at once
- * goes to the outbox, so only the reply is repeated, never the intent's work.
+ * The bot's side of a chat: decides whether a message is for the bot, routes it to the registered intents, and replies
+ * to the message that asked with a card (reply API, so threads stay readable). A reply the platform does not take at
+ * once goes to the outbox, so only the reply is repeated, never the intent's work. Its own feature: the help intent,
+ * the welcome card, and the message events themselves.
  */
-public final class Conversation {
+public final class Conversation implements Feature {
     private static final Logger log = LoggerFactory.getLogger(Conversation.class);
+    public static final List<String> TEMPLATES = List.of("help", "welcome", "error");
+    /** https://open.feishu.cn/document/server-docs/im-v1/message/events/receive */
+    public static final String MESSAGE = "im.message.receive_v1";
+    /** https://open.feishu.cn/document/server-docs/group/chat-member/event/added-2 */
+    public static final String BOT_ADDED = "im.chat.member.bot.added_v1";
+    static final String HELP = "help|帮助|\\?|菜单|menu|commands?|使用说明";
 
     private final Outbox outbox;
     private final CardRenderer cards;
     private final Supplier<BotSelf> self;
     private final Clock clock;
-    private final IntentRouter router = new IntentRouter();
+    private final Registry registry;
+    private volatile IntentRouter router;
 
     /** Who the bot is, to tell whether a group message mentions it. */
     public record BotSelf(String openId, String name) {}
 
-    public Conversation(Outbox outbox, CardRenderer cards, Supplier<BotSelf> self, Clock clock) {
+    /** {@code registry}: where the features' intents are; read when the first message comes, once all have registered. */
+    public Conversation(Outbox outbox, CardRenderer cards, Supplier<BotSelf> self, Clock clock, Registry registry) {
         this.outbox = outbox;
         this.cards = cards;
         this.self = self;
         this.clock = clock;
-        router.on("help", "help|帮助|\\?|菜单|menu|commands?|使用说明", (m, g) -> help());
+        this.registry = registry;
     }
 
-    /** Registers an intent (see {@link IntentRouter#on}). */
-    public Conversation on(String name, String regex, MessageHandler handler) {
-        router.on(name, regex, handler);
-        return this;
+    @Override
+    public void register(Registry r) {
+        r.intent("help", 10, HELP, c -> help())
+                .event(MESSAGE, EventParser::message, this::onMessage)
+                .event(BOT_ADDED, EventParser::botAdded, this::onBotAdded)
+                .templates(TEMPLATES.toArray(String[]::new));
+    }
+
+    private IntentRouter router() {
+        IntentRouter r = router;
+        if (r == null) router = r = new IntentRouter(registry.intents());
+        return r;
     }
 
     public void onMessage(IncomingMessage m) {
@@ -52,7 +71,9 @@ public final class Conversation {
         }
         Card card;
         try {
-            card = router.route(m.text()).map(r -> r.handler().handle(m, r.groups())).orElseGet(this::help);
+            card = router().route(m.text())
+                    .map(r -> r.intent().handler().handle(new Command(m, r.intent().name(), r.argument())))
+                    .orElseGet(this::help);
         } catch (RuntimeException e) {
             log.error("event {}: handler failed: {}", m.eventId(), e.toString(), e);
             card = apology("内部错误，已记录。请稍后重试。", "An internal error occurred and was logged. Please try again later.",
@@ -71,8 +92,12 @@ public final class Conversation {
                 "event " + b.eventId() + ": welcome card to " + b.chatId(), clock.instant()));
     }
 
+    /** The commands, one line per feature that registered a help line, in the reader's language. */
     public Card help() {
-        return cards.render("help", Vars.of());
+        List<Registry.Help> lines = registry.help();
+        return cards.render("help", Vars.of()
+                .trusted("commands_zh", String.join("\n", lines.stream().map(Registry.Help::zh).toList()))
+                .trusted("commands_en", String.join("\n", lines.stream().map(Registry.Help::en).toList())));
     }
 
     /** The generic error card with the code and log_id to quote to support. */

@@ -12,7 +12,7 @@ import java.time.Clock;
  * The "pasted an error" intent of design §1 and §3. Its Apply button carries the scope cards' value
  * ({@code {action:"apply", version, nonce}}), so {@link ScopeHandlers} handles the click with the same guards.
  */
-public final class DiagnoseHandlers {
+public final class DiagnoseHandlers implements Feature {
     /**
      * Over normalised text (lower case, whitespace collapsed): anything that looks like a pasted error, i.e. a Feishu
      * 9999xxxx code, a DingTalk Forbidden code or its fields, the platforms' error phrases in either language, a
@@ -41,8 +41,12 @@ public final class DiagnoseHandlers {
         this.diagnoser = new Diagnoser(scopes, new DiagnoseCards(cards, appId, consoleOrigin), store, clock);
     }
 
-    /** Registers the intent; register it after the scope intents so their exact commands win. */
-    public void register(Conversation conversation) {
-        conversation.on("diagnose", PASTE, (m, g) -> diagnoser.diagnose(m.tenantKey(), m.chatId(), m.senderOpenId(), m.text()));
+    /** After the scope intents, so their exact commands win; before the approval ones ("订阅审批时报错：{…99991672…}" is a paste). */
+    @Override
+    public void register(Registry r) {
+        r.intent("diagnose", 30, PASTE, new Registry.Help("直接粘贴报错（飞书 99991672 / 99991679，钉钉 AccessTokenPermissionDenied），我来诊断。",
+                        "Paste an error (Feishu 99991672 / 99991679, DingTalk AccessTokenPermissionDenied) and I will diagnose it."),
+                        c -> diagnoser.diagnose(c.message().tenantKey(), c.message().chatId(), c.message().senderOpenId(), c.message().text()))
+                .templates(DiagnoseCards.TEMPLATES.toArray(String[]::new));
     }
 }

@@ -23,6 +23,9 @@ public final class GrantCards {
     private static final DateTimeFormatter BEIJING_MINUTE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm", Locale.ROOT)
             .withZone(ZoneId.of("Asia/Shanghai"));
 
+    /** Every template these cards render. */
+    public static final List<String> TEMPLATES = List.of("grant_granted", "grant_partial", "grant_expired", "grant_revoked", "my_requests");
+
     private final CardRenderer cards;
 
     public GrantCards(CardRenderer cards) {

@@ -24,8 +24,8 @@ import java.util.UUID;
  * requests" / "我的申请" lists a requester's applications. The cards are handed back as outbox messages, which the
  * watcher stores with the change that caused them.
  */
-public final class GrantNotices implements GrantWatcher.Notifier {
-    static final String MINE = "my (requests?|applications?)|my apply requests|(我的|我提交的|我发起的)(申请|权限申请)";
+public final class GrantNotices implements GrantWatcher.Notifier, Feature {
+    static final String MINE = "my (?:requests?|applications?)|my apply requests|(?:我的|我提交的|我发起的)(?:申请|权限申请)";
 
     private final GrantCards cards;
     private final ScopeService scopes;
@@ -43,8 +43,11 @@ public final class GrantNotices implements GrantWatcher.Notifier {
         this.opsChatId = opsChatId == null ? "" : opsChatId;
     }
 
-    public void register(Conversation conversation) {
-        conversation.on("my_requests", MINE, (m, g) -> cards.mine(store.applyRequestsBy(m.senderOpenId()), clock.instant()));
+    @Override
+    public void register(Registry r) {
+        r.intent("my_requests", 50, MINE, new Registry.Help("**我的申请** — 你发起的申请进展", "**my requests** — how your requests are doing"),
+                        c -> cards.mine(store.applyRequestsBy(c.message().senderOpenId()), clock.instant()))
+                .templates(GrantCards.TEMPLATES.toArray(String[]::new));
     }
 
     @Override

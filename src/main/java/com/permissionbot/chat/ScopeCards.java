@@ -32,6 +32,11 @@ public final class ScopeCards {
     /** High-sensitivity scopes named on the success card at most (they are few; this keeps the card under 30 KB). */
     static final int LEFT_OUT_SHOWN = 10;
 
+    /** Every template these cards render: the lists, the quota, "working", and one per apply outcome. */
+    public static final List<String> TEMPLATES = java.util.stream.Stream.concat(
+            java.util.stream.Stream.of("working", "missing", "all_granted", "status", "quota", "list_failed"),
+            java.util.Arrays.stream(ApplyOutcome.Kind.values()).map(ScopeCards::templateFor)).toList();
+
     public static final String ACTION_APPLY = "apply";
     public static final String ACTION_PAGE = "page";
     public static final String CARD_MISSING = "missing";

@@ -20,14 +20,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /** The scope intents (missing, status, quota) and buttons (Apply, paging) of design §1 and §2. */
-public final class ScopeHandlers {
+public final class ScopeHandlers implements Feature {
     private static final Logger log = LoggerFactory.getLogger(ScopeHandlers.class);
 
-    static final String MISSING = "(which |what )?(permissions?|scopes?|perms?) (are |is )?(missing|lacking|not granted)"
-            + "|missing (permissions?|scopes?|perms?)|what'?s missing|(缺少|缺了|还缺|缺)(哪些|什么|哪个)?(权限|scope)(呢|吗)?"
-            + "|(哪些|什么)权限(没有|未)(开通|授权)|未开通(的)?权限|缺失(的)?权限";
-    static final String STATUS = "(permissions?|scopes?) status|status|all (permissions|scopes)|(权限|授权)(状态|情况|列表)|(所有|全部)权限";
-    static final String QUOTA = "quota|apply quota|applications? left|how many applications( are)? left|额度|申请(次数|额度)|剩余(次数|额度)|还(能|可以)申请几次";
+    static final String MISSING = "(?:which |what )?(?:permissions?|scopes?|perms?) (?:are |is )?(?:missing|lacking|not granted)"
+            + "|missing (?:permissions?|scopes?|perms?)|what'?s missing|(?:缺少|缺了|还缺|缺)(?:哪些|什么|哪个)?(?:权限|scope)(?:呢|吗)?"
+            + "|(?:哪些|什么)权限(?:没有|未)(?:开通|授权)|未开通(?:的)?权限|缺失(?:的)?权限";
+    static final String STATUS = "(?:permissions?|scopes?) status|status|all (?:permissions|scopes)|(?:权限|授权)(?:状态|情况|列表)|(?:所有|全部)权限";
+    static final String QUOTA = "quota|apply quota|applications? left|how many applications(?: are)? left|额度|申请(?:次数|额度)|剩余(?:次数|额度)|还(?:能|可以)申请几次";
 
     private final ScopeService scopes;
     private final ScopeCards cards;
@@ -42,12 +42,19 @@ public final class ScopeHandlers {
         this.answerWithin = answerWithin;
     }
 
-    public void register(Conversation conversation, CardActions actions) {
-        conversation.on("missing", MISSING, (m, g) -> missing(m.tenantKey(), 1));
-        conversation.on("status", STATUS, (m, g) -> status(m.tenantKey(), 1));
-        conversation.on("quota", QUOTA, (m, g) -> cards.quota(scopes.freshQuota(m.tenantKey())));
-        actions.on(ScopeCards.ACTION_APPLY, this::apply);
-        actions.onRepeatable(ScopeCards.ACTION_PAGE, this::page);
+    @Override
+    public void register(Registry r) {
+        r.intent("missing", 20, MISSING, new Registry.Help("**缺少哪些权限** — 列出尚未开通的权限，并可一键向管理员申请",
+                        "**missing permissions** — the scopes not granted yet, with a button to ask the admin"),
+                        c -> missing(c.message().tenantKey(), 1))
+                .intent("status", 21, STATUS, new Registry.Help("**权限状态** — 全部权限及其开通状态",
+                        "**permission status** — every scope and its status"), c -> status(c.message().tenantKey(), 1))
+                .intent("quota", 22, QUOTA, new Registry.Help("**额度** — 本版本已用的申请次数（每个版本每个企业 10 次）",
+                        "**quota** — applications used for this version (10 per version per tenant)"),
+                        c -> cards.quota(scopes.freshQuota(c.message().tenantKey())))
+                .action(ScopeCards.ACTION_APPLY, this::apply)
+                .repeatableAction(ScopeCards.ACTION_PAGE, this::page)
+                .templates(ScopeCards.TEMPLATES.toArray(String[]::new));
     }
 
     Card missing(String tenant, int page) {

@@ -34,8 +34,12 @@ public final class EventParser {
         }
     }
 
-    /** https://open.feishu.cn/document/server-docs/im-v1/message/events/receive */
-    public static IncomingMessage message(JsonNode body) {
+    /** https://open.feishu.cn/document/server-docs/im-v1/message/events/receive : the decrypted event as stored. */
+    public static IncomingMessage message(String json) {
+        return message(tree(json));
+    }
+
+    static IncomingMessage message(JsonNode body) {
         Envelope env = Envelope.of(body);
         JsonNode m = body.path("event").path("message");
         JsonNode sender = body.path("event").path("sender");
@@ -72,8 +76,9 @@ public final class EventParser {
         return b.toString().trim();
     }
 
-    /** https://open.feishu.cn/document/server-docs/group/chat-member/event/added-2 */
-    public static com.permissionbot.domain.BotAdded botAdded(JsonNode body) {
+    /** https://open.feishu.cn/document/server-docs/group/chat-member/event/added-2 : the decrypted event as stored. */
+    public static BotAdded botAdded(String json) {
+        JsonNode body = tree(json);
         Envelope env = Envelope.of(body);
         JsonNode e = body.path("event");
         return new BotAdded(env.eventId(), env.tenantKey(), Envelope.text(e, "chat_id"),

@@ -1,5 +1,6 @@
 package com.permissionbot.inbox;
 
+import com.permissionbot.util.Threads;
 import com.permissionbot.store.InboxFinish;
 import com.permissionbot.store.InboxRow;
 import com.permissionbot.store.Store;
@@ -38,7 +39,7 @@ final class GroupCommit implements AutoCloseable {
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>(10_000);
     private final Thread writer;
     /** Completes a committed batch's futures, which writes the HTTP answers waiting on them. */
-    private final ExecutorService answers = Executors.newFixedThreadPool(2, InboxWorker.named("inbox-ack"));
+    private final ExecutorService answers = Executors.newFixedThreadPool(2, Threads.named("inbox-ack"));
     private volatile boolean closed;
 
     GroupCommit(Store store, Clock clock, Duration lease, String owner) {
@@ -46,7 +47,7 @@ final class GroupCommit implements AutoCloseable {
         this.clock = clock;
         this.lease = lease;
         this.owner = owner;
-        this.writer = InboxWorker.named("inbox-writer").newThread(this::run);
+        this.writer = Threads.named("inbox-writer").newThread(this::run);
         writer.start();
     }
 

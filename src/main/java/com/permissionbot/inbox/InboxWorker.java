@@ -3,6 +3,7 @@ package com.permissionbot.inbox;
 import com.permissionbot.config.BotConfig;
 import com.permissionbot.store.InboxRow;
 import com.permissionbot.store.StoreException;
+import com.permissionbot.util.Threads;
 import com.permissionbot.store.Store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,7 +20,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Works acknowledged inbox rows on a thread pool: new rows are handed over directly after the ack; a poller takes
@@ -52,8 +52,8 @@ public final class InboxWorker implements AutoCloseable {
         this.owner = owner;
         this.handlers = Map.copyOf(handlers);
         this.pool = new ThreadPoolExecutor(cfg.workers(), cfg.workers(), 60, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(10_000), named("inbox-worker"));
-        this.timer = Executors.newSingleThreadScheduledExecutor(named("inbox-timer"));
+                new ArrayBlockingQueue<>(10_000), Threads.named("inbox-worker"));
+        this.timer = Executors.newSingleThreadScheduledExecutor(Threads.named("inbox-timer"));
     }
 
     /** Starts the poller (which at once resumes rows an earlier process left unfinished) and the lease renewal. */
@@ -198,15 +198,5 @@ public final class InboxWorker implements AutoCloseable {
             inFlight.remove(id);
         }
         if (!running.isEmpty()) log.warn("{} handler(s) still running at shutdown; their rows stay leased", running.size());
-    }
-
-    /** Daemon threads named prefix-1, prefix-2, … */
-    public static java.util.concurrent.ThreadFactory named(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 }

@@ -1,5 +1,6 @@
 package com.permissionbot.outbox;
 
+import com.permissionbot.util.Threads;
 import com.permissionbot.cards.Card;
 import com.permissionbot.feishu.Backoff;
 import com.permissionbot.feishu.FeishuGateway;
@@ -58,8 +59,8 @@ public final class Outbox implements AutoCloseable {
     private final String owner;
     private final Backoff backoff;
     private final Settings settings;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(InboxWorker.named("outbox-timer"));
-    private final ExecutorService senders = Executors.newFixedThreadPool(4, InboxWorker.named("outbox-sender"));
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(Threads.named("outbox-timer"));
+    private final ExecutorService senders = Executors.newFixedThreadPool(4, Threads.named("outbox-sender"));
     private final AtomicBoolean passQueued = new AtomicBoolean();
     private volatile boolean closed;
 
@@ -236,7 +237,8 @@ public final class Outbox implements AutoCloseable {
     }
 
     private void expired(OutboxMessage m, String why) {
-        store.outboxFinish(m.id(), owner, "expired", null, why, clock.instant());
+        // only the sender still holding the row reports it (a slow sender's lease may have passed to another)
+        if (!store.outboxFinish(m.id(), owner, "expired", null, why, clock.instant())) return;
         Metrics.counter("bot.outbox.given_up", "kind", m.kind().name().toLowerCase(), "reason", "expired").increment();
         log.error("{}: given up after {} attempt(s) since {}: {}", m.what(), m.attempts(), m.createdAt(), why);
     }

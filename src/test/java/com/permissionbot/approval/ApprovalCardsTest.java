@@ -1,5 +1,6 @@
 package com.permissionbot.approval;
 
+import com.permissionbot.Bot;
 import com.permissionbot.cards.Card;
 import com.permissionbot.cards.CardRenderer;
 import com.permissionbot.store.ApprovalSubscription;
@@ -17,11 +18,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The approval templates are registered, render with realistic data, and keep user text inert. */
 class ApprovalCardsTest {
-    static final CardRenderer RENDERER = CardRenderer.load(null);
+    static final CardRenderer RENDERER = CardRenderer.load(null, Bot.templates());
 
     @Test
     void every_approval_template_is_registered_and_rendered_by_a_golden_case() {
-        assertTrue(CardRenderer.TEMPLATES.containsAll(ApprovalCards.TEMPLATES));
+        assertTrue(Bot.templates().containsAll(ApprovalCards.TEMPLATES));
         Set<String> rendered = new HashSet<>();
         ApprovalGoldenCases.cases(RENDERER).forEach((name, card) -> {
             Card c = card.get();

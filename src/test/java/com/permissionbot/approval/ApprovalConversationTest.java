@@ -1,5 +1,6 @@
 package com.permissionbot.approval;
 
+import com.permissionbot.support.ChatScript;
 import com.permissionbot.feishu.PlatformResult;
 import com.permissionbot.feishu.RetryPolicy;
 import com.permissionbot.store.ApprovalSubscription;
@@ -28,11 +29,11 @@ class ApprovalConversationTest {
     static final String OTHER = "81D31358-93AF-92D6-7425-01A5D67C4E71";
     @TempDir
     Path dir;
-    ApprovalScript chat;
+    ChatScript chat;
 
     @BeforeEach
     void start() {
-        chat = new ApprovalScript(dir);
+        chat = new ChatScript(dir);
     }
 
     @AfterEach
@@ -53,7 +54,7 @@ class ApprovalConversationTest {
         ApprovalSubscription s = chat.store.approvalSubscription(CODE, "oc_chat").orElseThrow();
         assertEquals("ou_alice", s.subscribedBy());
         assertEquals(chat.clock.instant(), s.subscribedAt());
-        assertEquals(ApprovalScript.TENANT, s.tenantKey());
+        assertEquals(ChatScript.TENANT, s.tenantKey());
         AuditEntry a = chat.store.recentAudit(1).get(0);
         assertEquals(ApprovalService.ACTION_SUBSCRIBE, a.action());
         assertEquals(CODE, a.detail());
@@ -171,7 +172,7 @@ class ApprovalConversationTest {
     @Test
     void a_missing_scope_with_the_quota_used_up_offers_no_apply() {
         chat.platform.scope("approval:approval", false);
-        for (int i = 0; i < 10; i++) chat.store.recordApplied(ApprovalScript.TENANT, "1.0.0", "ou_x", chat.clock.instant());
+        for (int i = 0; i < 10; i++) chat.store.recordApplied(ChatScript.TENANT, "1.0.0", "ou_x", chat.clock.instant());
         chat.platform.subscribeAnswers(fail(99991672, 400));
         chat.user("subscribe approval " + CODE).repliesWith("approval_missing_scope")
                 .showing("All 10 applications").notShowing("\"action\":\"apply\"");
@@ -240,7 +241,7 @@ class ApprovalConversationTest {
 
     @Test
     void a_code_from_bot_config_stays_subscribed_on_the_platform() {
-        try (ApprovalScript configured = new ApprovalScript(dir, List.of(CODE))) {
+        try (ChatScript configured = new ChatScript(dir, "approval:\n  subscribe: [" + CODE + "]\n")) {
             configured.user("subscribe approval " + CODE);
             configured.user("unsubscribe approval " + CODE).repliesWith("approval_unsubscribed").showing("bot-config.yaml");
             assertEquals(0, configured.platform.unsubscribeCalls.get());
@@ -277,11 +278,11 @@ class ApprovalConversationTest {
 
     @Test
     void codes_in_bot_config_are_subscribed_at_start_up_idempotently_without_a_chat() {
-        try (ApprovalScript configured = new ApprovalScript(dir, List.of(CODE, "not a code", OTHER))) {
-            List<SubscribeOutcome> first = configured.approvals.subscribeConfigured();
-            assertEquals(List.of(SubscribeOutcome.Kind.SUBSCRIBED, SubscribeOutcome.Kind.INVALID_CODE, SubscribeOutcome.Kind.SUBSCRIBED),
+        try (ChatScript configured = new ChatScript(dir, "approval:\n  subscribe: [" + CODE + ", " + OTHER + "]\n")) {
+            List<SubscribeOutcome> first = configured.bot.approvals.subscribeConfigured();
+            assertEquals(List.of(SubscribeOutcome.Kind.SUBSCRIBED, SubscribeOutcome.Kind.SUBSCRIBED),
                     first.stream().map(SubscribeOutcome::kind).toList());
-            List<SubscribeOutcome> again = configured.approvals.subscribeConfigured();
+            List<SubscribeOutcome> again = configured.bot.approvals.subscribeConfigured();
             assertEquals(SubscribeOutcome.Kind.ALREADY_SUBSCRIBED, again.get(0).kind());
             assertEquals(4, configured.platform.subscribeCalls.get());
             assertTrue(configured.store.approvalSubscribers(CODE).isEmpty(), "no chat is registered");

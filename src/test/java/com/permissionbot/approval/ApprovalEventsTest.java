@@ -1,10 +1,12 @@
 package com.permissionbot.approval;
 
+import com.permissionbot.support.ChatScript;
 import com.permissionbot.support.CardJson;
 import com.permissionbot.domain.ApprovalInstanceEvent;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.permissionbot.cards.Card;
+import com.permissionbot.chat.ApprovalHandlers;
 import com.permissionbot.feishu.EventParser;
 import com.permissionbot.feishu.PlatformResult;
 import com.permissionbot.store.ApprovalCard;
@@ -45,14 +47,16 @@ class ApprovalEventsTest {
     static final long T1 = 1_666_079_207_003L;
     @TempDir
     Path dir;
-    ApprovalScript bot;
+    ChatScript bot;
+    ApprovalCards cards;
     ApprovalEvents events;
 
     @BeforeEach
     void start() {
-        bot = new ApprovalScript(dir);
-        events = bot.events();
-        bot.store.addApprovalSubscription(new ApprovalSubscription(CODE, "oc_chat", ApprovalScript.TENANT, "ou_alice", bot.clock.instant()));
+        bot = new ChatScript(dir);
+        cards = new ApprovalCards(bot.bot.cards);
+        events = new ApprovalEvents(bot.store, cards, bot.clock, bot.outbox::wake);
+        bot.store.addApprovalSubscription(new ApprovalSubscription(CODE, "oc_chat", ChatScript.TENANT, "ou_alice", bot.clock.instant()));
     }
 
     @AfterEach
@@ -65,7 +69,7 @@ class ApprovalEventsTest {
         ObjectNode root = JsonNodeFactory.instance.objectNode();
         root.put("ts", "1666079207.7171419").put("uuid", uuid).put("token", "vtoken").put("type", "event_callback");
         ObjectNode e = root.putObject("event");
-        e.put("app_id", "cli_x").put("tenant_key", ApprovalScript.TENANT).put("type", "approval_instance")
+        e.put("app_id", "cli_x").put("tenant_key", ChatScript.TENANT).put("type", "approval_instance")
                 .put("approval_code", code).put("instance_code", instance).put("status", status);
         if (operateTime instanceof Long l) e.put("operate_time", l);
         else if (operateTime != null) e.put("operate_time", operateTime.toString());
@@ -93,13 +97,18 @@ class ApprovalEventsTest {
         return CardJson.tree(c).path("header").path("title").path("i18n_content").path("en_us").asText();
     }
 
+    /** One event handled by these status cards, as the registry's route does it. */
+    private void on(ApprovalEvents e, String json) {
+        e.handle(EventParser.approvalInstance(json, bot.clock.instant()));
+    }
+
     private ApprovalCard stored() {
         return bot.store.approvalCard("oc_chat", INSTANCE).orElseThrow();
     }
 
     /** The instance's event is shown once the outbox has delivered what it owes. */
     private void show(String event) {
-        events.onInstanceEvent(event);
+        bot.event(ApprovalHandlers.INSTANCE_EVENT, "ev", event);
         bot.awaitDelivered();
     }
 
@@ -171,7 +180,7 @@ class ApprovalEventsTest {
         var i = EventParser.approvalInstance(event("e", "APPROVED", "not a time"), now);
         assertEquals(Instant.ofEpochMilli(T1), i.operateTime(), "an unreadable operate_time falls back to instance_operate_time");
         assertEquals("e", i.eventId());
-        assertEquals(ApprovalScript.TENANT, i.tenantKey());
+        assertEquals(ChatScript.TENANT, i.tenantKey());
     }
 
     @Test
@@ -202,7 +211,7 @@ class ApprovalEventsTest {
 
     @Test
     void each_subscribed_chat_gets_its_own_card_per_instance() {
-        bot.store.addApprovalSubscription(new ApprovalSubscription(CODE, "oc_two", ApprovalScript.TENANT, "ou_bob", bot.clock.instant()));
+        bot.store.addApprovalSubscription(new ApprovalSubscription(CODE, "oc_two", ChatScript.TENANT, "ou_bob", bot.clock.instant()));
         show(event("u1", "PENDING", String.valueOf(T1)));
         show(event("u2", CODE, "OTHER-INSTANCE-0001", "PENDING", String.valueOf(T1)));
         show(event("u3", "REJECTED", String.valueOf(T1 + 1000)));
@@ -219,9 +228,9 @@ class ApprovalEventsTest {
         bot.store.close();
         try (Store reopened = JdbcStore.open("jdbc:sqlite:" + bot.db);
              Outbox outbox = TestOutbox.over(reopened, bot.platform, bot.clock)) {
-            ApprovalEvents afterRestart = new ApprovalEvents(reopened, bot.cards, bot.clock, outbox::wake);
-            afterRestart.onInstanceEvent(event("u2", "APPROVED", String.valueOf(T1 + 5000)));
-            ApprovalScript.await(() -> reopened.outboxDepth() == 0);
+            ApprovalEvents afterRestart = new ApprovalEvents(reopened, cards, bot.clock, outbox::wake);
+            on(afterRestart, event("u2", "APPROVED", String.valueOf(T1 + 5000)));
+            ChatScript.await(() -> reopened.outboxDepth() == 0);
             assertEquals(1, sends().size());
             assertEquals(messageId, updates().get(0).target());
             assertEquals(2, reopened.approvalCard("oc_chat", INSTANCE).orElseThrow().history().size());
@@ -272,7 +281,7 @@ class ApprovalEventsTest {
     @Test
     void all_statuses_have_labels_and_colours() {
         for (ApprovalStatus s : ApprovalStatus.values()) {
-            Card c = bot.cards.instance(CODE, INSTANCE, List.of(new ApprovalStatusChange(s.name(), Instant.ofEpochMilli(T1), "u")));
+            Card c = cards.instance(CODE, INSTANCE, List.of(new ApprovalStatusChange(s.name(), Instant.ofEpochMilli(T1), "u")));
             assertEquals(s.colour, CardJson.tree(c).path("header").path("template").asText());
             assertTrue(text(c).contains(s.zh) && text(c).contains(s.en), s.name());
         }
@@ -287,24 +296,24 @@ class ApprovalEventsTest {
         }
         assertEquals(ApprovalEvents.MAX_HISTORY, h.size());
         assertEquals(Instant.ofEpochMilli(T1 + ApprovalEvents.MAX_HISTORY + 9), h.get(h.size() - 1).at());
-        Card c = bot.cards.instance(CODE, INSTANCE, h);
+        Card c = cards.instance(CODE, INSTANCE, h);
         assertTrue(text(c).contains((ApprovalEvents.MAX_HISTORY - ApprovalCards.HISTORY_SHOWN) + " older change(s)"), text(c));
     }
 
     @Test
     void two_replicas_racing_on_one_instance_make_one_card_with_every_change() throws Exception {
-        ApprovalGateway shared = bot.platform;
+        FakeGateway shared = bot.platform;
         try (Store second = JdbcStore.open("jdbc:sqlite:" + bot.db);
              Outbox secondOutbox = TestOutbox.over(second, shared, bot.clock, "replica-2")) {
             ApprovalEvents a = events;
-            ApprovalEvents b = new ApprovalEvents(second, bot.cards, bot.clock, secondOutbox::wake);
+            ApprovalEvents b = new ApprovalEvents(second, cards, bot.clock, secondOutbox::wake);
             ExecutorService pool = Executors.newFixedThreadPool(4);
             List<Future<?>> jobs = new ArrayList<>();
             String[] statuses = {"PENDING", "OVERTIME_CLOSE", "OVERTIME_RECOVER", "APPROVED", "REVERTED", "REJECTED", "CANCELED", "DELETED"};
             for (int i = 0; i < statuses.length; i++) {
                 String e = event("u" + i, statuses[i], String.valueOf(T1 + i * 1000L));
                 ApprovalEvents replica = i % 2 == 0 ? a : b;
-                jobs.add(pool.submit(() -> replica.onInstanceEvent(e)));
+                jobs.add(pool.submit(() -> on(replica, e)));
             }
             for (Future<?> f : jobs) f.get();
             pool.shutdown();
@@ -335,7 +344,7 @@ class ApprovalEventsTest {
     @Test
     void a_send_that_threw_is_treated_as_unanswered_and_stays_owed() {
         java.util.concurrent.atomic.AtomicInteger tries = new java.util.concurrent.atomic.AtomicInteger();
-        ApprovalGateway throwing = new ApprovalGateway() {
+        FakeGateway throwing = new FakeGateway() {
             @Override
             public synchronized PlatformResult<String> sendCard(String chatId, Card card, String uuid) {
                 tries.incrementAndGet();
@@ -344,8 +353,8 @@ class ApprovalEventsTest {
         };
         bot.outbox.close();
         try (Outbox outbox = TestOutbox.over(bot.store, throwing, bot.clock)) {
-            new ApprovalEvents(bot.store, bot.cards, bot.clock, outbox::wake).onInstanceEvent(event("u1", "PENDING", String.valueOf(T1)));
-            ApprovalScript.await(() -> tries.get() >= 3);
+            on(new ApprovalEvents(bot.store, cards, bot.clock, outbox::wake), event("u1", "PENDING", String.valueOf(T1)));
+            ChatScript.await(() -> tries.get() >= 3);
             assertEquals(1, bot.store.outboxDepth(), "still owed, to be tried again");
         }
     }

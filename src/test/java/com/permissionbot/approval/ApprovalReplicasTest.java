@@ -1,5 +1,7 @@
 package com.permissionbot.approval;
 
+import com.permissionbot.support.FakeGateway;
+
 import com.permissionbot.feishu.PlatformResult;
 import com.permissionbot.feishu.RetryPolicy;
 import com.permissionbot.store.ApprovalSubscription;
@@ -27,7 +29,7 @@ class ApprovalReplicasTest {
     Path dir;
 
     /** The platform's subscribe and unsubscribe each take a moment, which is when the other replica gets in. */
-    static final class SlowGateway extends ApprovalGateway {
+    static final class SlowGateway extends FakeGateway {
         @Override
         public PlatformResult<Void> subscribeApproval(String code) {
             BotHarness.sleep(15);

@@ -1,5 +1,6 @@
 package com.permissionbot.cards;
 
+import com.permissionbot.Bot;
 import com.permissionbot.cards.CardRenderer.Vars;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,14 +55,14 @@ class CardTemplateValidationTest {
         Files.writeString(dir.resolve(".DS_Store"), "x");
         Files.createDirectories(dir.resolve("old"));
         Files.writeString(dir.resolve("quota.json"), Files.readString(Path.of("cards/quota.json")));
-        CardRenderer.load(dir);
+        CardRenderer.load(dir, Bot.templates());
         Files.writeString(dir.resolve("qouta.json"), Files.readString(Path.of("cards/quota.json")));
         assertEquals("card template " + dir.resolve("qouta.json") + " replaces none of the bot's templates (did you mean quota.json?): files in "
                 + "cards.override_dir are named after the templates in cards/, such as quota.json",
-                assertThrows(CardTemplateException.class, () -> CardRenderer.load(dir)).getMessage());
+                assertThrows(CardTemplateException.class, () -> CardRenderer.load(dir, Bot.templates())).getMessage());
         Files.delete(dir.resolve("qouta.json"));
         Files.writeString(dir.resolve("notes.txt"), "my changes");
-        assertTrue(assertThrows(CardTemplateException.class, () -> CardRenderer.load(dir)).getMessage()
+        assertTrue(assertThrows(CardTemplateException.class, () -> CardRenderer.load(dir, Bot.templates())).getMessage()
                 .startsWith("card template " + dir.resolve("notes.txt") + " replaces none of the bot's templates: "));
     }
 
@@ -112,20 +113,21 @@ class CardTemplateValidationTest {
     @Test
     void a_broken_override_stops_loading_and_names_the_file(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("quota.json"), "{ not json");
-        CardTemplateException e = assertThrows(CardTemplateException.class, () -> CardRenderer.load(dir));
+        CardTemplateException e = assertThrows(CardTemplateException.class, () -> CardRenderer.load(dir, Bot.templates()));
         assertTrue(e.getMessage().startsWith("card template " + dir.resolve("quota.json") + " is not valid JSON"), e.getMessage());
     }
 
     @Test
     void every_packaged_template_loads() {
-        CardRenderer r = CardRenderer.load(null);
-        assertFalse(CardRenderer.TEMPLATES.isEmpty());
-        assertEquals("help", r.render("help", Vars.of()).name());
+        CardRenderer r = CardRenderer.load(null, Bot.templates());
+        assertFalse(Bot.templates().isEmpty());
+        assertEquals("error", r.render("error", Vars.of().text("what_zh", "坏了").text("what_en", "broken").text("code", "x")
+                .text("log_id", "-")).name());
     }
 
     @Test
     void a_missing_variable_or_flag_is_named() {
-        CardRenderer r = CardRenderer.load(null);
+        CardRenderer r = CardRenderer.load(null, Bot.templates());
         assertEquals("card 'welcome' needs variable chat_name",
                 assertThrows(IllegalStateException.class, () -> r.render("welcome", Vars.of())).getMessage());
         assertEquals("card 'all_granted' needs variable granted_count",
@@ -138,7 +140,7 @@ class CardTemplateValidationTest {
 
     @Test
     void escaped_text_outside_markdown_is_refused() {
-        CardRenderer r = CardRenderer.load(null);
+        CardRenderer r = CardRenderer.load(null, Bot.templates());
         Vars v = Vars.of().text("missing_count", "3").number("granted_count", 1);
         String msg = assertThrows(IllegalStateException.class, () -> r.render("missing", v)).getMessage();
         assertEquals("card 'missing': variable missing_count is escaped for markdown and may only appear in a markdown element", msg);

@@ -1,5 +1,6 @@
 package com.permissionbot.cards;
 
+import com.permissionbot.Bot;
 import com.permissionbot.feishu.ScopeGrant;
 import com.permissionbot.scopes.ApplyOutcome;
 import com.permissionbot.scopes.ApplyOutcome.Kind;
@@ -13,7 +14,7 @@ import java.util.List;
 
 /** Realistic data for the card tests. */
 final class Fixtures {
-    static final CardRenderer RENDERER = CardRenderer.load(null);
+    static final CardRenderer RENDERER = CardRenderer.load(null, Bot.templates());
     static final String VERSION = "1.4.0";
     static final String NONCE = "n-5f1c2a9e";
     static final String LOG_ID = "20250314173000C5A4E1B2D3F4A5B6C7";

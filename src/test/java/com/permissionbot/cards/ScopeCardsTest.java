@@ -1,5 +1,6 @@
 package com.permissionbot.cards;
 
+import com.permissionbot.Bot;
 import com.permissionbot.support.CardJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.permissionbot.chat.ScopeCards;
@@ -25,7 +26,7 @@ class ScopeCardsTest {
     @Test
     void every_outcome_kind_has_a_template_that_loads_at_start_up() {
         for (Kind k : Kind.values()) {
-            assertTrue(CardRenderer.TEMPLATES.contains(ScopeCards.templateFor(k)), k.name());
+            assertTrue(Bot.templates().contains(ScopeCards.templateFor(k)), k.name());
             assertEquals(ScopeCards.templateFor(k), CARDS.outcome(Fixtures.outcome(k), Fixtures.VERSION, "n").name());
         }
     }

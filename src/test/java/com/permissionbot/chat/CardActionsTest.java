@@ -73,11 +73,11 @@ class CardActionsTest {
 
     @Test
     void an_answer_that_cannot_be_recorded_still_reaches_the_user_and_a_later_repeat_runs_again() {
-        CardActions actions = new CardActions(flaky(), outbox, clock);
-        actions.on("apply", c -> {
+        Registry buttons = new Registry().action("apply", c -> {
             runs.incrementAndGet();
             return new CardAnswer("success", "已提交。", "Sent.", OUTCOME);
         });
+        CardActions actions = new CardActions(flaky(), outbox, clock, buttons);
         finishFails = true;
         CardAnswer first = actions.handle(CLICK);
         assertEquals("apply_success", first.card().name(), "the outcome is shown although it could not be stored");
@@ -90,11 +90,11 @@ class CardActionsTest {
 
     @Test
     void slow_work_whose_outcome_cannot_be_recorded_still_updates_the_card() {
-        CardActions actions = new CardActions(flaky(), outbox, clock);
         CompletableFuture<CardAnswer> work = new CompletableFuture<>();
         CardAnswer fallback = new CardAnswer("warning", "不确定。", "Unknown.", new Card("apply_uncertain",
                 "{\"schema\":\"2.0\",\"config\":{\"update_multi\":true},\"body\":{\"elements\":[]}}"));
-        actions.on("apply", c -> new CardAnswer("info", "稍候。", "One moment.", WORKING).goingOn(work, fallback));
+        CardActions actions = new CardActions(flaky(), outbox, clock,
+                new Registry().action("apply", c -> new CardAnswer("info", "稍候。", "One moment.", WORKING).goingOn(work, fallback)));
         assertEquals("working", actions.handle(CLICK).card().name());
         finishFails = true;
         work.complete(new CardAnswer("success", "已提交。", "Sent.", OUTCOME));

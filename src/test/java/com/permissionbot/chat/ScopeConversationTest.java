@@ -135,7 +135,7 @@ class ScopeConversationTest {
     @Test
     void people_outside_the_allow_list_get_a_toast_and_spend_nothing() {
         chat.close();
-        chat = new ChatScript(dir, Set.of("ou_admin"), Duration.ofSeconds(2));
+        chat = new ChatScript(dir, "apply:\n  allowed_open_ids: [ou_admin]\n");
         chat.platform.scope("contact:user.base:readonly", false);
         chat.user("missing permissions").clicks("apply").toast("error", "not on the list");
         assertEquals(0, chat.platform.applyCalls.get());
@@ -145,7 +145,7 @@ class ScopeConversationTest {
     @Test
     void a_slow_platform_gets_a_working_card_first_and_the_outcome_later() {
         chat.close();
-        chat = new ChatScript(dir, Set.of(), Duration.ofMillis(200));
+        chat = new ChatScript(dir, "apply:\n  answer_within_ms: 200\n");
         chat.platform.scope("contact:user.base:readonly", false);
         chat.platform.applyTakes(Duration.ofMillis(800));
         chat.user("missing permissions").clicks("apply").cardBecomes("working").toast("info", "Asking Feishu");
@@ -156,7 +156,7 @@ class ScopeConversationTest {
     @Test
     void a_slow_apply_that_then_fails_ends_in_its_outcome_with_code_and_log_id() {
         chat.close();
-        chat = new ChatScript(dir, Set.of(), Duration.ofMillis(200));
+        chat = new ChatScript(dir, "apply:\n  answer_within_ms: 200\n");
         chat.platform.scope("contact:user.base:readonly", false);
         chat.platform.applyTakes(Duration.ofMillis(800));
         chat.platform.applyAnswers(FakeGateway.fail(5000, 500));
@@ -168,7 +168,7 @@ class ScopeConversationTest {
     @Test
     void a_slow_apply_that_never_reports_back_ends_in_the_uncertain_card_and_is_never_left_working() {
         chat.close();
-        chat = new ChatScript(dir, Set.of(), Duration.ofMillis(200));
+        chat = new ChatScript(dir, "apply:\n  answer_within_ms: 200\n");
         chat.platform.scope("contact:user.base:readonly", false);
         chat.platform.applyTakes(Duration.ofSeconds(20)); // the call hangs, as if the process running it had died
         chat.user("missing permissions").clicks("apply").cardBecomes("working");

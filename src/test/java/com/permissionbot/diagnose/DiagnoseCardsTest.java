@@ -1,5 +1,6 @@
 package com.permissionbot.diagnose;
 
+import com.permissionbot.Bot;
 import com.permissionbot.domain.Secrets;
 import com.permissionbot.cards.Card;
 import com.permissionbot.cards.CardRenderer;
@@ -19,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DiagnoseCardsTest {
-    private static final CardRenderer RENDERER = CardRenderer.load(null);
+    private static final CardRenderer RENDERER = CardRenderer.load(null, Bot.templates());
 
     @Test
     void the_console_link_names_exactly_the_scopes_url_encoded() {

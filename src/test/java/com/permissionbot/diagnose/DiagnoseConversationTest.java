@@ -1,5 +1,6 @@
 package com.permissionbot.diagnose;
 
+import com.permissionbot.support.ChatScript;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
@@ -25,11 +26,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 class DiagnoseConversationTest {
     @TempDir
     Path dir;
-    DiagnoseChat chat;
+    ChatScript chat;
 
     @BeforeEach
     void start() {
-        chat = new DiagnoseChat(dir);
+        chat = new ChatScript(dir);
         chat.platform.scope("im:message", true).scope("contact:user.base:readonly", false).scope("approval:approval", false);
     }
 
@@ -74,7 +75,7 @@ class DiagnoseConversationTest {
 
     @Test
     void with_the_quota_used_up_the_diagnosis_says_so_instead_of_offering_apply() {
-        chat.store.markExhausted(DiagnoseChat.TENANT, "1.0.0", chat.clock.instant());
+        chat.store.markExhausted(ChatScript.TENANT, "1.0.0", chat.clock.instant());
         chat.user(feishu672("approval:approval")).repliesWith("diagnose_feishu_scope")
                 .showing("10/10", "All 10 applications for this version are used")
                 .withoutButton("apply");

@@ -1,5 +1,6 @@
 package com.permissionbot.diagnose;
 
+import com.permissionbot.support.ChatScript;
 import com.permissionbot.support.CardJson;
 import com.permissionbot.domain.Secrets;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -39,11 +40,11 @@ class PasteCorpusTest {
 
     @TempDir
     Path dir;
-    DiagnoseChat chat;
+    ChatScript chat;
 
     @BeforeEach
     void start() {
-        chat = new DiagnoseChat(dir);
+        chat = new ChatScript(dir);
         chat.platform.scope("im:chat:readonly", true).scope("contact:user.base:readonly", false);
     }
 

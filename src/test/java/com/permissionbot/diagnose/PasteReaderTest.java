@@ -2,6 +2,7 @@ package com.permissionbot.diagnose;
 
 import com.permissionbot.chat.DiagnoseHandlers;
 import com.permissionbot.chat.IntentRouter;
+import com.permissionbot.chat.Registry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -19,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Reading details beyond the corpus, and which messages the diagnose intent takes. */
 class PasteReaderTest {
-    private static final IntentRouter ROUTER = new IntentRouter().on("diagnose", DiagnoseHandlers.PASTE, (m, g) -> null);
+    private static final IntentRouter ROUTER = new IntentRouter(new Registry().intent("diagnose", 30, DiagnoseHandlers.PASTE, c -> null).intents());
 
     private static boolean routed(String text) {
         return ROUTER.route(text).isPresent();

@@ -33,7 +33,7 @@ class WebhookEdgeTest {
     @BeforeAll
     static void start() {
         bot = BotHarness.start(dir);
-        bot.app.cardActions().on("test_echo", click -> {
+        bot.app.bot().registry.action("test_echo", click -> {
             echoes.incrementAndGet();
             return CardAnswer.toast("success", "好的 " + click.value().get("n"), "ok " + click.value().get("n"));
         });

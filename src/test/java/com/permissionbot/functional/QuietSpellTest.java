@@ -83,7 +83,7 @@ class QuietSpellTest {
         platform.tenant().grantPending();
         quietSpell();
         int lists = platform.calls("GET", "/open-apis/application/v6/scopes");
-        bot.app.watcher().tick();
+        bot.app.bot().watcher.tick();
         assertEquals(lists + 1, platform.calls("GET", "/open-apis/application/v6/scopes"), "one scopes list, answered");
         List<SentMessage> said = bot.awaitMessages(m -> m.stream().anyMatch(s -> s.kind() == SentMessage.Kind.REPLY
                 && missing.messageId().equals(s.parentId())));

@@ -1,7 +1,7 @@
 package com.permissionbot.outbox;
 
 import ch.qos.logback.classic.Level;
-import com.permissionbot.approval.ApprovalGateway;
+
 import com.permissionbot.cards.Card;
 import com.permissionbot.feishu.PlatformResult;
 import com.permissionbot.store.JdbcStore;
@@ -35,7 +35,7 @@ class OutboxTest {
     @TempDir
     Path dir;
     final MutableClock clock = new MutableClock(Instant.parse("2026-11-22T08:00:00Z"));
-    final ApprovalGateway platform = new ApprovalGateway();
+    final FakeGateway platform = new FakeGateway();
     Store store;
     Outbox outbox;
 

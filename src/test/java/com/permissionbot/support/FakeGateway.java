@@ -15,7 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** A scripted platform for the scopes APIs: a scope table, the next apply answers, and call counters. */
+/**
+ * A scripted platform: a scope table, the next answers of apply, send, reply, update and the approval subscribe APIs,
+ * the messages the bot said (with the platform's uuid de-duplication of sends), and call counters.
+ */
 public class FakeGateway implements FeishuGateway {
     public final AtomicInteger listCalls = new AtomicInteger();
     public final AtomicInteger applyCalls = new AtomicInteger();
@@ -162,27 +165,85 @@ public class FakeGateway implements FeishuGateway {
         return ok(id);
     }
 
+    private final List<PlatformResult<String>> sendAnswers = new ArrayList<>();
+    private final List<PlatformResult<Void>> updateAnswers = new ArrayList<>();
+    private final java.util.Map<String, String> uuids = new java.util.HashMap<>();
+
+    /** The next sends fail with these, in order (a failed send says nothing). */
+    @SafeVarargs
+    public final synchronized FakeGateway sendFails(PlatformResult<String>... answers) {
+        sendAnswers.addAll(List.of(answers));
+        return this;
+    }
+
+    /** The next updates fail with these, in order. */
+    @SafeVarargs
+    public final synchronized FakeGateway updateFails(PlatformResult<Void>... answers) {
+        updateAnswers.addAll(List.of(answers));
+        return this;
+    }
+
+    /** Like the platform: a repeat of a uuid within the hour returns the first message (protocol §4.1). */
     @Override
-    public PlatformResult<String> sendCard(String chatId, Card card, String uuid) {
+    public synchronized PlatformResult<String> sendCard(String chatId, Card card, String uuid) {
+        if (!sendAnswers.isEmpty()) return sendAnswers.remove(0);
+        if (uuid != null && uuids.containsKey(uuid)) return ok(uuids.get(uuid));
         String id = "om_bot_" + messageIds.incrementAndGet();
         said.add(new Said("send", chatId, id, card));
+        if (uuid != null) uuids.put(uuid, id);
         return ok(id);
     }
 
     @Override
-    public PlatformResult<Void> updateCard(String messageId, Card card) {
+    public synchronized PlatformResult<Void> updateCard(String messageId, Card card) {
+        if (!updateAnswers.isEmpty()) return updateAnswers.remove(0);
         said.add(new Said("update", messageId, messageId, card));
         return ok(null);
     }
 
+    /** What the bot sent, replied or updated, of one kind ("send", "update", "reply"). */
+    public List<Said> said(String kind) {
+        synchronized (said) {
+            return said.stream().filter(s -> s.kind().equals(kind)).toList();
+        }
+    }
+
+    // ---- approval subscriptions: the next answers of each, call counters, and which codes are subscribed
+
+    public final AtomicInteger subscribeCalls = new AtomicInteger();
+    public final AtomicInteger unsubscribeCalls = new AtomicInteger();
+    public final List<String> subscribed = new ArrayList<>();
+    private final List<PlatformResult<Void>> subscribeAnswers = new ArrayList<>();
+    private final List<PlatformResult<Void>> unsubscribeAnswers = new ArrayList<>();
+
+    /** The next subscribe calls answer these, in order; after them each call subscribes (1390007 if it already was). */
+    @SafeVarargs
+    public final synchronized FakeGateway subscribeAnswers(PlatformResult<Void>... answers) {
+        subscribeAnswers.addAll(List.of(answers));
+        return this;
+    }
+
+    @SafeVarargs
+    public final synchronized FakeGateway unsubscribeAnswers(PlatformResult<Void>... answers) {
+        unsubscribeAnswers.addAll(List.of(answers));
+        return this;
+    }
+
+    /** https://open.feishu.cn/document/server-docs/approval-v4/event/event-interface/subscribe */
     @Override
-    public PlatformResult<Void> subscribeApproval(String approvalCode) {
-        throw new UnsupportedOperationException();
+    public synchronized PlatformResult<Void> subscribeApproval(String approvalCode) {
+        subscribeCalls.incrementAndGet();
+        if (!subscribeAnswers.isEmpty()) return subscribeAnswers.remove(0);
+        if (subscribed.contains(approvalCode)) return fail(1390007, 400);
+        subscribed.add(approvalCode);
+        return ok(null);
     }
 
     @Override
-    public PlatformResult<Void> unsubscribeApproval(String approvalCode) {
-        throw new UnsupportedOperationException();
+    public synchronized PlatformResult<Void> unsubscribeApproval(String approvalCode) {
+        unsubscribeCalls.incrementAndGet();
+        if (!unsubscribeAnswers.isEmpty()) return unsubscribeAnswers.remove(0);
+        return subscribed.remove(approvalCode) ? ok(null) : fail(1390007, 400);
     }
 
     @Override
