@@ -1,13 +1,14 @@
 package com.permissionbot.edge;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.permissionbot.feishu.Wire;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.RawValue;
 import com.permissionbot.chat.CardAnswer;
 
 /** A click's answer on the wire: the new callback's {@code {toast, card}} and the legacy callback's card-with-toast. */
 final class CallbackAnswers {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Wire.JSON;
 
     private CallbackAnswers() {}
 

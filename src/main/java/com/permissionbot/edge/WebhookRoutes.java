@@ -2,6 +2,7 @@ package com.permissionbot.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.permissionbot.feishu.Wire;
 import com.permissionbot.config.BotConfig;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -24,7 +25,7 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class WebhookRoutes {
     private static final Logger log = LoggerFactory.getLogger(WebhookRoutes.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Wire.JSON;
     private static final String OK = "{\"msg\":\"success\"}";
 
     private final BotConfig.Feishu cfg;

@@ -1,6 +1,5 @@
 package com.permissionbot.feishu;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.permissionbot.domain.BotAdded;
@@ -21,8 +20,7 @@ import java.util.regex.Pattern;
 
 /** Turns the platform's event JSON into the conversation's records, tolerating absent fields. */
 public final class EventParser {
-    /** Strict: one JSON value and nothing after it. */
-    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectMapper JSON = Wire.JSON;
 
     private EventParser() {}
 

@@ -41,7 +41,7 @@ import java.util.function.Function;
  */
 public final class SdkFeishuGateway implements FeishuGateway {
     private static final Logger log = LoggerFactory.getLogger(SdkFeishuGateway.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Wire.JSON;
     /** https://open.feishu.cn/document/server-docs/api-call-guide/generic-error-code */
     static final Set<Integer> INVALID_TOKEN = Set.of(99991663, 99991661, 99991664, 99991671);
 
