@@ -19,7 +19,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -31,10 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class GrantWatcher {
     private static final Logger log = LoggerFactory.getLogger(GrantWatcher.class);
-    /**
-     * How long past its next check a replica keeps a tenant: enough for a check to run (one scopes list with its quick
-     * repeats), short so that a dead replica's tenants are taken over soon after their next check was due.
-     */
+    /** How long a replica holds a tenant while it checks it (one scopes list with its quick repeats fits well inside). */
     static final Duration LEASE = Duration.ofSeconds(45);
 
     /** What the watcher's findings owe the chats: the cards to deliver, stored with the change that caused them. */
@@ -56,7 +52,6 @@ public final class GrantWatcher {
     private final Duration maxInterval;
     private final String owner;
     private final Runnable delivered;
-    private final Map<String, Instant> lastCheck = new ConcurrentHashMap<>();
     private static final Timer TIME_TO_GRANT = Timer.builder("bot.grants.time_to_grant").register(Metrics.globalRegistry);
     /** Open requests at the last tick (a gauge). */
     private final AtomicInteger pending = Metrics.gauge("bot.requests.pending", new AtomicInteger());
@@ -107,17 +102,34 @@ public final class GrantWatcher {
         pending.set(open);
     }
 
+    /**
+     * Checks the tenant if its check is due by the schedule all replicas share (the last check's time is in the store),
+     * holding it in a short lease meanwhile, so each check is made once across replicas and a dead replica's tenants
+     * are checked again as soon as they are due.
+     */
     void check(String tenant) {
         Instant now = clock.instant();
         List<ApplyRequest> open = store.openApplyRequests(tenant);
         Duration newest = open.stream().map(r -> Duration.between(r.createdAt(), now)).min(Duration::compareTo).orElse(null);
-        Instant last = lastCheck.get(tenant);
         Duration every = interval(newest, maxInterval);
-        if (last != null && now.isBefore(last.plus(every))) return;
-        // held until this replica's next check is due, so other replicas do not keep their own schedules
-        if (!store.tryLease("watch:" + tenant, owner, now, every.plus(LEASE))) return;
-        lastCheck.put(tenant, now);
+        if (!due(tenant, now, every)) return;
+        String lease = "watch:" + tenant;
+        if (!store.tryLease(lease, owner, now, LEASE)) return;
+        try {
+            // another replica may have checked it between the look above and the lease
+            if (!due(tenant, now, every)) return;
+            store.noteWatchCheck(tenant, now);
+            check(tenant, open, now);
+        } finally {
+            store.releaseLease(lease, owner);
+        }
+    }
 
+    private boolean due(String tenant, Instant now, Duration every) {
+        return store.lastWatchCheck(tenant).map(last -> !now.isBefore(last.plus(every))).orElse(true);
+    }
+
+    private void check(String tenant, List<ApplyRequest> open, Instant now) {
         PlatformResult<ScopeStatus> r = scopes.status(tenant);
         if (!r.ok()) {
             log.warn("grant watch of tenant {}: scopes list answered code {} (log_id {}); trying again later", tenant, r.code(), r.logId());

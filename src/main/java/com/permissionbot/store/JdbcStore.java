@@ -274,6 +274,18 @@ public final class JdbcStore implements Store {
     }
 
     @Override
+    public Optional<Instant> lastWatchCheck(String tenantKey) {
+        return query("SELECT checked_at FROM watch_checks WHERE tenant_key = ?", rs -> Instant.ofEpochMilli(rs.getLong(1)), tenantKey)
+                .stream().findFirst();
+    }
+
+    @Override
+    public void noteWatchCheck(String tenantKey, Instant at) {
+        update("INSERT INTO watch_checks (tenant_key, checked_at) VALUES (?, ?) ON CONFLICT (tenant_key)"
+                + " DO UPDATE SET checked_at = excluded.checked_at", tenantKey, at.toEpochMilli());
+    }
+
+    @Override
     public void releaseLease(String name, String owner) {
         update("DELETE FROM leases WHERE name = ? AND owner = ?", name, owner);
     }

@@ -141,7 +141,10 @@ final class Migrations {
                       SELECT 'approval:' || chat_id || ':' || instance_code, message_id, updated_at
                       FROM approval_cards WHERE message_id IS NOT NULL""",
                     "ALTER TABLE card_actions ADD COLUMN deadline BIGINT",
-                    "ALTER TABLE apply_guard ADD COLUMN started_by TEXT"));
+                    "ALTER TABLE apply_guard ADD COLUMN started_by TEXT"),
+            List.of(
+                    // the grant watcher's schedule, shared by the replicas
+                    "CREATE TABLE watch_checks (tenant_key TEXT PRIMARY KEY, checked_at BIGINT NOT NULL)"));
 
     static int latest() {
         return STEPS.size();

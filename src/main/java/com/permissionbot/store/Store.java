@@ -99,6 +99,12 @@ public interface Store extends AutoCloseable {
     /** Takes or extends the named lease for {@code ttl}; false while another owner holds it. */
     boolean tryLease(String name, String owner, Instant now, Duration ttl);
 
+    /** When the grant watcher last checked the tenant, on any replica (its shared schedule). */
+    Optional<Instant> lastWatchCheck(String tenantKey);
+
+    /** Notes that the grant watcher checks the tenant now. */
+    void noteWatchCheck(String tenantKey, Instant at);
+
     /** Gives the named lease up, if this owner holds it. */
     void releaseLease(String name, String owner);
 

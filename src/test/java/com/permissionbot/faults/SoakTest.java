@@ -147,8 +147,18 @@ class SoakTest {
 
                 // quiet: every push delivered, every event handled, every owed card delivered, every grant noticed
                 BotProcess live = second;
-                waitUntil(Duration.ofSeconds(90), () -> deliveries.stream().allMatch(d -> d.done().isDone())
-                        && settled(live, db) && revocationAlerted(platform));
+                try {
+                    waitUntil(Duration.ofSeconds(90), () -> deliveries.stream().allMatch(d -> d.done().isDone())
+                            && settled(live, db) && revocationAlerted(platform));
+                } catch (AssertionError notSettled) {
+                    System.out.printf("not settled: %d pushes undelivered, inbox %d, outbox %d, revocation alerted %s; bot log:%n%s%n",
+                            deliveries.stream().filter(d -> !d.done().isDone()).count(),
+                            count(db, "SELECT COUNT(*) FROM inbox WHERE status IN ('pending', 'working')"),
+                            count(db, "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'working')"),
+                            revocationAlerted(platform), String.join("\n", Files.readAllLines(dir.resolve("bot-2.log")).stream()
+                                    .filter(l -> l.contains("GrantWatcher") || l.contains("revoked") || l.contains("scopes.list")).toList()));
+                    throw notSettled;
+                }
                 System.out.printf("settled at %d s%n", seconds(t0));
             } finally {
                 if (second != null) second.close();

@@ -295,6 +295,15 @@ public abstract class StoreContract {
     }
 
     @Test
+    void the_watch_schedule_is_shared_and_keeps_the_last_check() {
+        assertTrue(store.lastWatchCheck("t1").isEmpty());
+        store.noteWatchCheck("t1", t0);
+        store.noteWatchCheck("t1", t0.plusSeconds(60));
+        assertEquals(Optional.of(t0.plusSeconds(60)), store.lastWatchCheck("t1"));
+        assertTrue(store.lastWatchCheck("t2").isEmpty(), "per tenant");
+    }
+
+    @Test
     void a_released_lease_can_be_taken_at_once_but_only_its_owner_releases_it() {
         assertTrue(store.tryLease("apply:t1", "a", t0, Duration.ofMinutes(1)));
         store.releaseLease("apply:t1", "b");
