@@ -237,6 +237,7 @@ public final class LongConnection implements AutoCloseable {
             else attemptFailed(r.getMessage());
             return;
         }
+        if (closing) return;
         timing = timing.merge(a.clientConfig());
         Link l = new Link(a.url());
         connecting = l;

@@ -131,6 +131,24 @@ class LongConnectionBotTest {
     }
 
     @Test
+    void a_click_on_a_slow_platform_is_answered_working_in_the_ack_within_3_s_and_its_card_updated_later() throws Exception {
+        startBot();
+        LongConnectionGateway.Said said = gateway.say("oc_chat_slow", "p2p", ALICE, "missing permissions");
+        SentMessage card = awaitReply(said.message().messageId());
+        ObjectNode value = WsBot.json("{}").deepCopy();
+        CardJson.button(card.content(), "apply").forEach(value::put);
+        platform.faults().delay("/open-apis/application/v6/scopes/apply", Duration.ofMillis(2600));
+
+        EventPusher.CallbackResult r = gateway.click(card.messageId(), ALICE, value, "apply");
+        assertTrue(r.ok(), r.toString());
+        assertTrue(r.millis() < 3_000, "answered within the platform's 3 s: " + r.millis() + " ms");
+        assertEquals("info", r.toast().path("type").asText(), "the working toast: " + r.body());
+        await(() -> platform.messages().stream().anyMatch(m -> m.kind() == SentMessage.Kind.PATCH && m.messageId().equals(card.messageId())
+                && m.content().toString().contains("1/10")), WAIT, "the card updated with the outcome");
+        assertEquals(1, platform.applyCalls());
+    }
+
+    @Test
     void an_event_pushed_again_under_its_event_id_or_its_message_under_a_new_event_id_is_handled_once() throws Exception {
         startBot();
         LongConnectionGateway.Said said = gateway.say("oc_chat_3", "p2p", ALICE, "help");
