@@ -60,7 +60,7 @@ public final class Playground {
     static final int LABELS_KEPT = 2000;
 
     private final PlatformEmulator platform;
-    private final Deliverer pusher;
+    private final Deliverer deliverer;
     private final PlatformEvents.Person bot;
     private final byte[] page;
     private final Map<String, String> deliveredBy = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, false) {
@@ -70,9 +70,9 @@ public final class Playground {
         }
     });
 
-    public Playground(PlatformEmulator platform, Deliverer pusher) {
+    public Playground(PlatformEmulator platform, Deliverer deliverer) {
         this.platform = platform;
-        this.pusher = pusher;
+        this.deliverer = deliverer;
         EmulatorConfig c = platform.config();
         this.bot = PlatformEvents.Person.of(c.botOpenId(), c.botName());
         this.page = resource("playground/index.html");
@@ -174,7 +174,7 @@ public final class Playground {
         }
         instancesJson(out.putArray("approvalInstances"));
 
-        ObjectNode faults = out.putObject("faults").put("duplicates", pusher.duplicates());
+        ObjectNode faults = out.putObject("faults").put("duplicates", deliverer.duplicates());
         ArrayNode failures = faults.putArray("failures");
         for (Faults.FailureView f : platform.faults().failures()) {
             failures.addObject().put("prefix", f.prefix()).put("status", f.status()).put("code", f.code())
@@ -184,7 +184,7 @@ public final class Playground {
         platform.faults().delays().forEach((k, v) -> delays.put(k, v.toMillis()));
 
         ArrayNode deliveries = out.putArray("deliveries");
-        for (Deliverer.Pushed d : pusher.recent().stream().limit(20).toList()) {
+        for (Deliverer.Pushed d : deliverer.recent().stream().limit(20).toList()) {
             ObjectNode o = deliveries.addObject().put("eventId", d.eventId()).put("type", d.type())
                     .put("kind", d.kind()).put("messageId", d.messageId()).put("transport", d.transport())
                     .put("done", d.done().isDone()).put("delivered", d.done().getNow(false));
@@ -230,7 +230,7 @@ public final class Playground {
         return out;
     }
 
-    /** A user writes in a chat; the message goes to the bot through the real webhook. */
+    /** A user writes in a chat; the message goes to the bot through its real transport (webhook or long connection). */
     private JsonNode send(Context ctx) {
         JsonNode body = body(ctx);
         PlatformEvents.Person user = user(body.path("user").asText(""));
@@ -240,28 +240,28 @@ public final class Playground {
         boolean group = "group".equals(body.path("type").asText("p2p"));
         Deliverer.Said said = group
                 ? body.path("mention").asBoolean(true)
-                        ? pusher.say(GROUP_CHAT_ID, "group", user, text, bot)
-                        : pusher.say(GROUP_CHAT_ID, "group", user, text)
-                : pusher.say(p2pChat(user.openId()), "p2p", user, text);
-        deliveredBy.put(said.message().messageId(), pusher.transport());
+                        ? deliverer.say(GROUP_CHAT_ID, "group", user, text, bot)
+                        : deliverer.say(GROUP_CHAT_ID, "group", user, text)
+                : deliverer.say(p2pChat(user.openId()), "p2p", user, text);
+        deliveredBy.put(said.message().messageId(), deliverer.transport());
         Deliverer.Try first = said.delivery().awaitFirst();
         ObjectNode out = Envelope.object().put("messageId", said.message().messageId())
                 .put("chatId", said.message().chatId()).put("eventId", said.delivery().eventId())
-                .put("transport", pusher.transport());
+                .put("transport", deliverer.transport());
         out.set("delivery", attempt(first));
         return out;
     }
 
-    /** A click on a card button: an encrypted, signed card.action.trigger to the bot, answered within 3 s. */
+    /** A click on a card button: a card.action.trigger to the bot (signed webhook, or over its long connection), answered within 3 s. */
     private JsonNode click(Context ctx) {
         JsonNode body = body(ctx);
         PlatformEvents.Person user = user(body.path("user").asText(""));
         String messageId = required(body.path("messageId").asText(null), "messageId");
         JsonNode value = body.path("value");
         if (!value.isObject()) throw new BadRequest("value must be the button's behaviors[0].value object");
-        EventPusher.CallbackResult r = pusher.click(messageId, user, value, body.path("name").asText(""));
+        EventPusher.CallbackResult r = deliverer.click(messageId, user, value, body.path("name").asText(""));
         ObjectNode out = Envelope.object().put("ok", r.ok()).put("status", r.status()).put("ms", r.millis())
-                .put("clientCode", r.clientCode()).put("cardApplied", r.cardApplied()).put("transport", pusher.transport());
+                .put("clientCode", r.clientCode()).put("cardApplied", r.cardApplied()).put("transport", deliverer.transport());
         if (r.clientError() != null) out.put("clientError", r.clientError());
         if (!r.toast().isMissingNode()) out.set("toast", r.toast());
         if (r.ok() && r.card().isObject()) out.set("card", r.card());
@@ -274,8 +274,8 @@ public final class Playground {
         if (!platform.tenant().addBotToChat(GROUP_CHAT_ID)) {
             throw new BadRequest("the bot is already a member of " + GROUP_NAME + "; Feishu sends no event for that");
         }
-        Deliverer.Pushed d = pusher.botAdded(GROUP_CHAT_ID, GROUP_NAME, user);
-        ObjectNode out = Envelope.object().put("eventId", d.eventId()).put("transport", pusher.transport());
+        Deliverer.Pushed d = deliverer.botAdded(GROUP_CHAT_ID, GROUP_NAME, user);
+        ObjectNode out = Envelope.object().put("eventId", d.eventId()).put("transport", deliverer.transport());
         out.set("delivery", attempt(d.awaitFirst()));
         return out;
     }
@@ -419,10 +419,10 @@ public final class Playground {
                 if (ms < 0 || ms > 30_000) throw new BadRequest("ms must be 0..30000");
                 f.delay(ApplicationApi.SCOPES_APPLY, Duration.ofMillis(ms));
             }
-            case "duplicates" -> pusher.setDuplicates(body.path("on").asBoolean(false));
+            case "duplicates" -> deliverer.setDuplicates(body.path("on").asBoolean(false));
             case "clear" -> {
                 f.clear();
-                pusher.setDuplicates(false);
+                deliverer.setDuplicates(false);
                 if (websocket()) {
                     LongConnectionGateway g = platform.longConnection();
                     g.connections().forEach(c -> g.stall(c.id(), false));
@@ -465,12 +465,12 @@ public final class Playground {
     }
 
     private boolean websocket() {
-        return "websocket".equals(pusher.transport());
+        return "websocket".equals(deliverer.transport());
     }
 
     /** The transport; for the long connection, its connections (open and recently closed) and queued refusals. */
     private ObjectNode transport() {
-        ObjectNode t = Envelope.object().put("name", pusher.transport());
+        ObjectNode t = Envelope.object().put("name", deliverer.transport());
         if (!websocket()) return t;
         LongConnectionGateway g = platform.longConnection();
         ClientConfig cc = g.clientConfig();
