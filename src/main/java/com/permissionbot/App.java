@@ -3,6 +3,7 @@ package com.permissionbot;
 import com.permissionbot.chat.Conversation;
 import com.permissionbot.config.BotConfig;
 import com.permissionbot.edge.Intake;
+import com.permissionbot.edge.LongConnection;
 import com.permissionbot.edge.WebhookRoutes;
 import com.permissionbot.feishu.BotIdentity;
 import com.permissionbot.feishu.Backoff;
@@ -53,6 +54,8 @@ public final class App implements AutoCloseable {
     private final ExecutorService platformWork;
     private final Inbox inbox;
     private final Outbox outbox;
+    /** Events and clicks over the long connection (FEISHU_TRANSPORT=websocket); null with webhooks. */
+    private final LongConnection longConnection;
     private final ScheduledExecutorService ticks = Executors.newSingleThreadScheduledExecutor(Threads.named("grant-watch"));
 
     public App(BotConfig cfg, Store store, FeishuGateway gateway, Clock clock) {
@@ -71,6 +74,8 @@ public final class App implements AutoCloseable {
         bot.registry.events().forEach((type, event) -> handlers.put(type, row -> event.run(row.eventId(), row.payload())));
         this.worker = new InboxWorker(store, inbox, clock, cfg.inbox(), owner, handlers);
         Intake intake = new Intake(cfg.feishu().verificationToken(), bot.registry.events().keySet(), inbox, worker, bot.actions);
+        this.longConnection = cfg.feishu().transport().websocket()
+                ? new LongConnection(cfg.feishu(), cfg.maxBodyBytes(), intake, clock) : null;
         var routes = new WebhookRoutes(cfg.feishu(), cfg.maxBodyBytes(), intake, clock, cfg.inbox().retention().minusHours(1));
         this.http = Javalin.create(c -> {
             c.showJavalinBanner = false;
@@ -82,8 +87,13 @@ public final class App implements AutoCloseable {
         routes.register(http);
         Gauge.builder("bot.inbox.depth", store, Store::inboxDepth).strongReference(false).register(PROMETHEUS);
         http.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(PROMETHEUS.scrape()));
-        http.get("/healthz", ctx -> ctx.json(Map.of("status", "ok", "mode", cfg.feishu().sandbox() ? "sandbox" : "feishu",
-                "inbox_depth", store.inboxDepth())));
+        http.get("/healthz", ctx -> {
+            LongConnection.Health t = longConnection == null ? LongConnection.Health.WEBHOOK : longConnection.health();
+            Map<String, Object> body = new java.util.LinkedHashMap<>(Map.of("status", t.ok() ? "ok" : "unavailable",
+                    "mode", cfg.feishu().sandbox() ? "sandbox" : "feishu", "inbox_depth", store.inboxDepth()));
+            body.putAll(t.fields());
+            ctx.status(t.ok() ? 200 : 503).json(body);
+        });
     }
 
     /** Opens the store named by the config and the SDK gateway, then builds the app. */
@@ -100,6 +110,7 @@ public final class App implements AutoCloseable {
         if (!cfg.approvalCodes().isEmpty()) platformWork.execute(bot.approvals::subscribeConfigured);
         long tick = cfg.follow().tick().toMillis();
         ticks.scheduleWithFixedDelay(bot.watcher::tick, tick, tick, TimeUnit.MILLISECONDS);
+        if (longConnection != null) longConnection.start();
         log.info("permission-bot listening on {} port {} ({} mode)", host == null ? "every interface," : host, port(),
                 cfg.feishu().sandbox() ? "sandbox" : "feishu");
         return this;
@@ -131,8 +142,14 @@ public final class App implements AutoCloseable {
         return outbox;
     }
 
+    /** The long connection, when FEISHU_TRANSPORT is websocket. */
+    public java.util.Optional<LongConnection> longConnection() {
+        return java.util.Optional.ofNullable(longConnection);
+    }
+
     @Override
     public void close() {
+        if (longConnection != null) longConnection.close();
         http.stop();
         ticks.shutdownNow();
         worker.close();

@@ -48,7 +48,8 @@ public record BotConfig(
             Duration readTimeout,
             Duration callTimeout,
             Duration maxRateLimitWait,
-            boolean local) {
+            boolean local,
+            Transport transport) {
 
         /** No real app configured: the bot runs against a local platform. */
         public boolean sandbox() {
@@ -68,12 +69,13 @@ public record BotConfig(
         /** Same values with the credentials and address of a local platform (sandbox mode). */
         public Feishu pointedAt(String baseUrl, String appId, String appSecret, String token, String encryptKey) {
             return new Feishu(appId, appSecret, token, encryptKey, baseUrl, appVersion, allowUnencrypted,
-                    connectTimeout, readTimeout, callTimeout, maxRateLimitWait, true);
+                    connectTimeout, readTimeout, callTimeout, maxRateLimitWait, true, transport);
         }
 
         @Override
         public String toString() {
-            return "Feishu[appId=" + appId + ", baseUrl=" + baseUrl + ", encrypted=" + encrypted() + "]";
+            return "Feishu[appId=" + appId + ", baseUrl=" + baseUrl + ", encrypted=" + encrypted() + ", transport="
+                    + transport.label() + "]";
         }
     }
 

@@ -40,6 +40,7 @@ public final class ConfigLoader {
             "FEISHU_ENCRYPT_KEY", "feishu.encrypt_key",
             "FEISHU_BASE_URL", "feishu.base_url",
             "FEISHU_APP_VERSION", "feishu.app_version",
+            "FEISHU_TRANSPORT", "feishu.transport",
             "DATABASE_URL", "database.url");
 
     private final Map<String, String> env;
@@ -193,13 +194,20 @@ public final class ConfigLoader {
             String baseUrl = text("feishu.base_url", "https://open.feishu.cn");
             boolean allowUnencrypted = bool("feishu.allow_unencrypted", false);
             if (!baseUrl.matches("https?://[^\\s/]+.*")) throw new ConfigException("feishu.base_url", "must be an http(s) URL, got '" + baseUrl + "'");
+            Transport transport = transport();
             if (appId.isEmpty()) refuseCredentialsWithoutAppId(secret, token, encryptKey);
             if (!appId.isEmpty()) {
                 if (!appId.matches("cli_[A-Za-z0-9]+")) throw new ConfigException("feishu.app_id", "must look like cli_xxxxxxxx (FEISHU_APP_ID)");
                 if (secret.isEmpty()) throw new ConfigException("feishu.app_secret", "is required when feishu.app_id is set (FEISHU_APP_SECRET)");
-                if (token.isEmpty()) throw new ConfigException("feishu.verification_token", "is required when feishu.app_id is set (FEISHU_VERIFICATION_TOKEN)");
-                if (encryptKey.isEmpty() && !allowUnencrypted) {
-                    throw new ConfigException("feishu.encrypt_key", "is empty: without it nothing authenticates a request; set FEISHU_ENCRYPT_KEY or feishu.allow_unencrypted: true");
+                // over the long connection the app id and secret authenticate; the token matters only to webhooks, which need the key
+                if (token.isEmpty() && (!transport.websocket() || !encryptKey.isEmpty())) {
+                    throw new ConfigException("feishu.verification_token", transport.websocket()
+                            ? "is required with feishu.encrypt_key, which turns the webhook routes on (FEISHU_VERIFICATION_TOKEN)"
+                            : "is required when feishu.app_id is set (FEISHU_VERIFICATION_TOKEN)");
+                }
+                if (encryptKey.isEmpty() && !allowUnencrypted && !transport.websocket()) {
+                    throw new ConfigException("feishu.encrypt_key", "is empty: without it nothing authenticates a request; set FEISHU_ENCRYPT_KEY "
+                            + "or feishu.allow_unencrypted: true, or FEISHU_TRANSPORT=websocket when there is no public URL");
                 }
             }
             var feishu = new BotConfig.Feishu(appId, secret, token, encryptKey, stripSlash(baseUrl),
@@ -207,7 +215,7 @@ public final class ConfigLoader {
                     Duration.ofMillis(integer("feishu.timeouts.connect_ms", 2000, 1, 60_000)),
                     Duration.ofMillis(integer("feishu.timeouts.read_ms", 5000, 1, 120_000)),
                     Duration.ofMillis(integer("feishu.timeouts.call_ms", 8000, 1, 120_000)),
-                    Duration.ofMillis(integer("feishu.rate_limit_max_wait_ms", 1500, 0, 60_000)), false);
+                    Duration.ofMillis(integer("feishu.rate_limit_max_wait_ms", 1500, 0, 60_000)), false, transport);
 
             String db = text("database.url", "jdbc:sqlite:data/permission-bot.db");
             if (!db.matches("(jdbc:sqlite:|jdbc:postgresql://|postgres://|postgresql://).+")) {
@@ -259,6 +267,19 @@ public final class ConfigLoader {
                     Duration.ofMillis(integer("retry.outbox_max_ms", 600_000, 10, 3_600_000)));
             rejectUnknown(root, "");
             return new BotConfig(port, maxBody, feishu, db, inbox, apply, cardsDir, List.copyOf(codes), follow, retry, host);
+        }
+
+        /** {@code feishu.transport} and the long connection's timing (read in either mode, so a typo is caught early). */
+        private Transport transport() {
+            String kind = text("feishu.transport", Transport.WEBHOOK).toLowerCase(java.util.Locale.ROOT);
+            if (!kind.equals(Transport.WEBHOOK) && !kind.equals(Transport.WEBSOCKET)) {
+                throw new ConfigException("feishu.transport", "must be webhook or websocket (FEISHU_TRANSPORT), got '" + kind + "'");
+            }
+            return new Transport(kind.equals(Transport.WEBSOCKET),
+                    Duration.ofMillis(integer("feishu.long_connection.pong_timeout_ms", 10_000, 100, 600_000)),
+                    Duration.ofMillis(integer("feishu.long_connection.reconnect_jitter_ms", 1_000, 0, 600_000)),
+                    Duration.ofMillis(integer("feishu.long_connection.retry_first_ms", 1_000, 0, 600_000)),
+                    Duration.ofSeconds(integer("feishu.long_connection.unhealthy_after_seconds", 120, 1, 86_400)));
         }
 
         /** A secret, token or key without an app id is a half-configured real app: it must never start sandbox mode. */

@@ -34,6 +34,8 @@ public final class WebhookRoutes {
     private final SdkCrypto crypto;
     private final Clock clock;
     private final Duration maxAge;
+    /** Over the long connection with no encrypt key nothing could authenticate a webhook request: every one is refused. */
+    private final boolean off;
 
     /**
      * {@code maxAge}: a signed request older than this is refused, so a captured request cannot be replayed once its
@@ -46,6 +48,7 @@ public final class WebhookRoutes {
         this.clock = clock;
         this.maxAge = maxAge;
         this.crypto = new SdkCrypto(cfg.verificationToken(), cfg.encryptKey());
+        this.off = cfg.transport().websocket() && !cfg.encrypted();
     }
 
     public void register(Javalin app) {
@@ -55,6 +58,7 @@ public final class WebhookRoutes {
 
     /** Events of both schemas, and new-style card callbacks (they share the format). */
     void event(Context ctx) {
+        if (off(ctx)) return;
         byte[] body = body(ctx);
         if (body == null) return;
         JsonNode json = parse(ctx, body);
@@ -64,6 +68,7 @@ public final class WebhookRoutes {
 
     /** Card callbacks: new-style (schema 2.0, encrypted like events) and legacy (sha1 over the verification token). */
     void card(Context ctx) {
+        if (off(ctx)) return;
         byte[] body = body(ctx);
         if (body == null) return;
         JsonNode json = parse(ctx, body);
@@ -152,6 +157,17 @@ public final class WebhookRoutes {
 
     private static void ok(Context ctx, String body) {
         ctx.status(200).contentType("application/json").result(body);
+    }
+
+    /** Refuses (403) every request when events come over the long connection and no encrypt key is configured. */
+    private boolean off(Context ctx) {
+        if (!off) return false;
+        Metrics.counter("bot.requests.rejected", "reason", "webhook_off").increment();
+        log.warn("rejected {} {} with 403: this bot receives events over the long connection (FEISHU_TRANSPORT=websocket) and has "
+                + "no encrypt key, so nothing could authenticate a webhook request", ctx.method(), ctx.path());
+        ctx.status(403).json(Map.of("msg", "webhooks are off: this bot uses the long connection (FEISHU_TRANSPORT=websocket) "
+                + "and has no encrypt key to authenticate a webhook request"));
+        return true;
     }
 
     /** Refuses (401) a request whose signed timestamp is older than {@code maxAge} or more than an hour ahead. */

@@ -411,6 +411,13 @@ public final class LongConnectionGateway implements AutoCloseable {
         }
     }
 
+    /** Forgets the refusals still queued. */
+    public void clearRefusals() {
+        synchronized (refusals) {
+            refusals.clear();
+        }
+    }
+
     /** Handshake refusals still queued. */
     public int refusalsLeft() {
         synchronized (refusals) {

@@ -23,8 +23,9 @@ import java.util.regex.Pattern;
 
 /**
  * The playground page and its JSON API under {@code /playground/api/}: a chat with the bot (1:1 and a group) whose
- * messages and clicks go through the real webhook, and an admin pane over the emulated tenant. Registered on the
- * bot's HTTP server by {@link SandboxPlatform} only, so it never exists in real mode.
+ * messages and clicks go through the bot's real transport (its webhook, or its long connection), each labelled with
+ * the one that delivered it, and an admin pane over the emulated tenant, with the long connection's fault switches.
+ * Registered on the bot's HTTP server by {@link SandboxPlatform} only, so it never exists in real mode.
  */
 public final class Playground {
     private static final Logger log = LoggerFactory.getLogger(Playground.class);
@@ -55,14 +56,23 @@ public final class Playground {
         }
     }
 
+    /** Messages sent through the playground remembered with the transport that delivered them (for the label). */
+    static final int LABELS_KEPT = 2000;
+
     private final PlatformEmulator platform;
-    private final EventPusher pusher;
+    private final Deliverer deliverer;
     private final PlatformEvents.Person bot;
     private final byte[] page;
+    private final Map<String, String> deliveredBy = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > LABELS_KEPT;
+        }
+    });
 
-    public Playground(PlatformEmulator platform, EventPusher pusher) {
+    public Playground(PlatformEmulator platform, Deliverer deliverer) {
         this.platform = platform;
-        this.pusher = pusher;
+        this.deliverer = deliverer;
         EmulatorConfig c = platform.config();
         this.bot = PlatformEvents.Person.of(c.botOpenId(), c.botName());
         this.page = resource("playground/index.html");
@@ -164,7 +174,7 @@ public final class Playground {
         }
         instancesJson(out.putArray("approvalInstances"));
 
-        ObjectNode faults = out.putObject("faults").put("duplicates", pusher.duplicates());
+        ObjectNode faults = out.putObject("faults").put("duplicates", deliverer.duplicates());
         ArrayNode failures = faults.putArray("failures");
         for (Faults.FailureView f : platform.faults().failures()) {
             failures.addObject().put("prefix", f.prefix()).put("status", f.status()).put("code", f.code())
@@ -174,16 +184,17 @@ public final class Playground {
         platform.faults().delays().forEach((k, v) -> delays.put(k, v.toMillis()));
 
         ArrayNode deliveries = out.putArray("deliveries");
-        for (EventPusher.Delivery d : pusher.recent().stream().limit(20).toList()) {
+        for (Deliverer.Pushed d : deliverer.recent().stream().limit(20).toList()) {
             ObjectNode o = deliveries.addObject().put("eventId", d.eventId()).put("type", d.type())
-                    .put("kind", d.kind().name()).put("messageId", d.messageId())
+                    .put("kind", d.kind()).put("messageId", d.messageId()).put("transport", d.transport())
                     .put("done", d.done().isDone()).put("delivered", d.done().getNow(false));
             ArrayNode attempts = o.putArray("attempts");
-            for (EventPusher.Attempt a : d.attempts()) {
+            for (Deliverer.Try a : d.attempts()) {
                 attempts.addObject().put("number", a.number()).put("status", a.status())
-                        .put("error", a.error()).put("ms", a.millis()).put("after", a.after().toString());
+                        .put("error", a.error()).put("ms", a.ms()).put("after", a.after().toString()).put("connection", a.connection());
             }
         }
+        out.set("transport", transport());
         return out;
     }
 
@@ -204,6 +215,8 @@ public final class Playground {
                     .put("time", m.createTime().toEpochMilli()).put("updated", m.updated())
                     .put("msgType", m.msgType());
             if (m.parentId() != null) o.put("parentId", m.parentId());
+            String via = deliveredBy.get(m.messageId());
+            if (via != null) o.put("transport", via);
             JsonNode content = parse(m.content());
             if ("interactive".equals(m.msgType()) && content != null) {
                 o.set("card", content);
@@ -217,7 +230,7 @@ public final class Playground {
         return out;
     }
 
-    /** A user writes in a chat; the message goes to the bot through the real webhook. */
+    /** A user writes in a chat; the message goes to the bot through its real transport (webhook or long connection). */
     private JsonNode send(Context ctx) {
         JsonNode body = body(ctx);
         PlatformEvents.Person user = user(body.path("user").asText(""));
@@ -225,28 +238,30 @@ public final class Playground {
         if (text.isEmpty()) throw new BadRequest("text is empty");
         if (text.length() > MAX_TEXT_CHARS) throw new BadRequest("text is longer than " + MAX_TEXT_CHARS + " characters");
         boolean group = "group".equals(body.path("type").asText("p2p"));
-        EventPusher.Said said = group
+        Deliverer.Said said = group
                 ? body.path("mention").asBoolean(true)
-                        ? pusher.say(GROUP_CHAT_ID, "group", user, text, bot)
-                        : pusher.say(GROUP_CHAT_ID, "group", user, text)
-                : pusher.say(p2pChat(user.openId()), "p2p", user, text);
-        EventPusher.Attempt first = said.delivery().awaitFirst();
+                        ? deliverer.say(GROUP_CHAT_ID, "group", user, text, bot)
+                        : deliverer.say(GROUP_CHAT_ID, "group", user, text)
+                : deliverer.say(p2pChat(user.openId()), "p2p", user, text);
+        deliveredBy.put(said.message().messageId(), deliverer.transport());
+        Deliverer.Try first = said.delivery().awaitFirst();
         ObjectNode out = Envelope.object().put("messageId", said.message().messageId())
-                .put("chatId", said.message().chatId()).put("eventId", said.delivery().eventId());
+                .put("chatId", said.message().chatId()).put("eventId", said.delivery().eventId())
+                .put("transport", deliverer.transport());
         out.set("delivery", attempt(first));
         return out;
     }
 
-    /** A click on a card button: an encrypted, signed card.action.trigger to the bot, answered within 3 s. */
+    /** A click on a card button: a card.action.trigger to the bot (signed webhook, or over its long connection), answered within 3 s. */
     private JsonNode click(Context ctx) {
         JsonNode body = body(ctx);
         PlatformEvents.Person user = user(body.path("user").asText(""));
         String messageId = required(body.path("messageId").asText(null), "messageId");
         JsonNode value = body.path("value");
         if (!value.isObject()) throw new BadRequest("value must be the button's behaviors[0].value object");
-        EventPusher.CallbackResult r = pusher.click(messageId, user, value, body.path("name").asText(""));
+        EventPusher.CallbackResult r = deliverer.click(messageId, user, value, body.path("name").asText(""));
         ObjectNode out = Envelope.object().put("ok", r.ok()).put("status", r.status()).put("ms", r.millis())
-                .put("clientCode", r.clientCode()).put("cardApplied", r.cardApplied());
+                .put("clientCode", r.clientCode()).put("cardApplied", r.cardApplied()).put("transport", deliverer.transport());
         if (r.clientError() != null) out.put("clientError", r.clientError());
         if (!r.toast().isMissingNode()) out.set("toast", r.toast());
         if (r.ok() && r.card().isObject()) out.set("card", r.card());
@@ -259,8 +274,8 @@ public final class Playground {
         if (!platform.tenant().addBotToChat(GROUP_CHAT_ID)) {
             throw new BadRequest("the bot is already a member of " + GROUP_NAME + "; Feishu sends no event for that");
         }
-        EventPusher.Delivery d = pusher.botAdded(GROUP_CHAT_ID, GROUP_NAME, user);
-        ObjectNode out = Envelope.object().put("eventId", d.eventId());
+        Deliverer.Pushed d = deliverer.botAdded(GROUP_CHAT_ID, GROUP_NAME, user);
+        ObjectNode out = Envelope.object().put("eventId", d.eventId()).put("transport", deliverer.transport());
         out.set("delivery", attempt(d.awaitFirst()));
         return out;
     }
@@ -404,14 +419,77 @@ public final class Playground {
                 if (ms < 0 || ms > 30_000) throw new BadRequest("ms must be 0..30000");
                 f.delay(ApplicationApi.SCOPES_APPLY, Duration.ofMillis(ms));
             }
-            case "duplicates" -> pusher.setDuplicates(body.path("on").asBoolean(false));
+            case "duplicates" -> deliverer.setDuplicates(body.path("on").asBoolean(false));
             case "clear" -> {
                 f.clear();
-                pusher.setDuplicates(false);
+                deliverer.setDuplicates(false);
+                if (websocket()) {
+                    LongConnectionGateway g = platform.longConnection();
+                    g.connections().forEach(c -> g.stall(c.id(), false));
+                    g.clearRefusals();
+                }
             }
-            default -> throw new BadRequest("action must be one of 5xx, 429, latency, duplicates, clear");
+            case "ws-close", "ws-drop", "ws-stall", "ws-refuse" -> longConnectionFault(action, body, times);
+            default -> throw new BadRequest("action must be one of 5xx, 429, latency, duplicates, clear, ws-close, ws-drop, ws-stall, ws-refuse");
         }
         return ok();
+    }
+
+    /**
+     * The gateway's switches on the bot's connection: close it with a close frame, drop it (no close frame), stall it
+     * (nothing arrives either way, no pong) or on/off, refuse the next {@code times} handshakes (403, the connection
+     * limit, or 514 busy).
+     */
+    private void longConnectionFault(String action, JsonNode body, int times) {
+        if (!websocket()) throw new BadRequest("the bot uses webhooks; start it with FEISHU_TRANSPORT=websocket for the long connection");
+        LongConnectionGateway g = platform.longConnection();
+        if (action.equals("ws-refuse")) {
+            LongConnectionGateway.Refusal r = switch (body.path("refusal").asText("403")) {
+                case "403" -> LongConnectionGateway.Refusal.forbidden();
+                case "limit" -> LongConnectionGateway.Refusal.connectionLimit();
+                case "busy" -> LongConnectionGateway.Refusal.busy();
+                default -> throw new BadRequest("refusal must be one of 403, limit, busy");
+            };
+            g.refuseHandshakes(Math.max(1, times), r);
+            return;
+        }
+        List<LongConnection> open = g.connections();
+        if (open.isEmpty()) throw new BadRequest("the bot holds no connection right now");
+        for (LongConnection c : open) {
+            switch (action) {
+                case "ws-close" -> g.closeNormally(c.id());
+                case "ws-drop" -> g.drop(c.id());
+                default -> g.stall(c.id(), body.path("on").asBoolean(true));
+            }
+        }
+    }
+
+    private boolean websocket() {
+        return "websocket".equals(deliverer.transport());
+    }
+
+    /** The transport; for the long connection, its connections (open and recently closed) and queued refusals. */
+    private ObjectNode transport() {
+        ObjectNode t = Envelope.object().put("name", deliverer.transport());
+        if (!websocket()) return t;
+        LongConnectionGateway g = platform.longConnection();
+        ClientConfig cc = g.clientConfig();
+        t.put("pingSeconds", cc.pingInterval()).put("refusalsLeft", g.refusalsLeft());
+        ArrayNode open = t.putArray("connections");
+        for (LongConnection c : g.connections()) {
+            open.addObject().put("id", c.id()).put("openedAt", c.openedAt() == null ? 0 : c.openedAt().toEpochMilli())
+                    .put("pings", c.pings()).put("pushed", c.pushed()).put("acks", c.acks()).put("stalled", c.stalled());
+        }
+        ArrayNode closed = t.putArray("closed");
+        for (LongConnection c : g.closedConnections().stream().limit(5).toList()) {
+            closed.addObject().put("id", c.id()).put("closedAt", c.closedAt() == null ? 0 : c.closedAt().toEpochMilli())
+                    .put("cause", c.closeCause());
+        }
+        ArrayNode refused = t.putArray("refused");
+        for (LongConnectionGateway.Handshake h : g.handshakes().stream().filter(h -> !h.accepted()).limit(5).toList()) {
+            refused.addObject().put("at", h.at().toEpochMilli()).put("status", h.refusal().status()).put("msg", h.refusal().msg());
+        }
+        return t;
     }
 
     private static String target(JsonNode body) {
@@ -421,8 +499,8 @@ public final class Playground {
         return prefix;
     }
 
-    private static ObjectNode attempt(EventPusher.Attempt a) {
-        ObjectNode o = Envelope.object().put("status", a.status()).put("ms", a.millis());
+    private static ObjectNode attempt(Deliverer.Try a) {
+        ObjectNode o = Envelope.object().put("status", a.status()).put("ms", a.ms());
         if (a.error() != null) o.put("error", a.error());
         return o;
     }

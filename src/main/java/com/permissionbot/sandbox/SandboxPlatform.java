@@ -16,7 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Sandbox mode: the emulator in the bot's process, with fresh credentials, encrypt key and verification token; once
- * the bot runs, events are pushed to its webhook and the playground page is served on its port.
+ * the bot runs, events are pushed to its webhook (or, with {@code FEISHU_TRANSPORT=websocket}, over the long connection
+ * the bot opens to the emulator's gateway, with no key or token) and the playground page is served on its port.
  */
 public final class SandboxPlatform implements LocalPlatform {
     private static final Logger log = LoggerFactory.getLogger(SandboxPlatform.class);
@@ -25,7 +26,12 @@ public final class SandboxPlatform implements LocalPlatform {
     private PlatformEmulator emulator;
     private String token;
     private String encryptKey;
+    /** The long connection's timing in the sandbox: a ping every 10 s (120 s on Feishu), so a stalled link shows soon. */
+    static final ClientConfig SANDBOX_TIMING = new ClientConfig(-1, 5, 1, 10);
+
     private EventPusher pusher;
+    private Deliverer deliverer;
+    private boolean websocket;
     private Playground playground;
     private SandboxWorldFile world;
     /** Per approval instance, the delivery its next event waits for (the platform delivers an instance's events in order). */
@@ -51,8 +57,11 @@ public final class SandboxPlatform implements LocalPlatform {
             throw e;
         }
         if (world == null) log.info("sandbox: the bot keeps no database file, so the emulator's world is not kept either");
-        token = random();
-        encryptKey = random();
+        websocket = defaults.transport().websocket();
+        // over the long connection the app id and secret authenticate; no key or token, as with a real app
+        token = websocket ? "" : random();
+        encryptKey = websocket ? "" : random();
+        emulator.longConnection().timing(pushSettings).clientConfig(SANDBOX_TIMING);
         EmulatorConfig c = emulator.config();
         log.info("sandbox: local Open Platform at {} (app {})", emulator.baseUrl(), c.appId());
         return defaults.pointedAt(emulator.baseUrl(), c.appId(), c.appSecret(), token, encryptKey);
@@ -61,26 +70,36 @@ public final class SandboxPlatform implements LocalPlatform {
     @Override
     public void attach(App app) {
         if (emulator == null) throw new IllegalStateException("start() first");
-        pusher = new EventPusher(emulator, "http://" + reachable(app.host(), "127.0.0.1") + ":" + app.port(), token, encryptKey, pushSettings);
-        emulator.tenant().approvalInstances().onChange(this::approvalChanged);
-        playground = new Playground(emulator, pusher);
-        playground.register(app.http());
-        boolean events = pusher.verifyUrl("/webhook/event");
-        boolean cards = pusher.verifyUrl("/webhook/card");
-        if (!events || !cards) {
-            log.warn("sandbox: the bot did not answer the URL check (events {}, cards {})", events ? "ok" : "failed",
-                    cards ? "ok" : "failed");
-        }
         String shown = reachable(app.host(), "localhost");
-        log.info("sandbox: bot ready at http://{}:{}/ (webhook /webhook/event, card callbacks /webhook/card)", shown, app.port());
+        if (websocket) {
+            deliverer = Deliverer.longConnection(emulator.longConnection());
+        } else {
+            pusher = new EventPusher(emulator, "http://" + reachable(app.host(), "127.0.0.1") + ":" + app.port(), token, encryptKey, pushSettings);
+            deliverer = Deliverer.webhook(pusher);
+        }
+        emulator.tenant().approvalInstances().onChange(this::approvalChanged);
+        playground = new Playground(emulator, deliverer);
+        playground.register(app.http());
+        if (websocket) {
+            log.info("sandbox: bot ready at http://{}:{}/ (events and card callbacks over the long connection to the emulator)",
+                    shown, app.port());
+        } else {
+            boolean events = pusher.verifyUrl("/webhook/event");
+            boolean cards = pusher.verifyUrl("/webhook/card");
+            if (!events || !cards) {
+                log.warn("sandbox: the bot did not answer the URL check (events {}, cards {})", events ? "ok" : "failed",
+                        cards ? "ok" : "failed");
+            }
+            log.info("sandbox: bot ready at http://{}:{}/ (webhook /webhook/event, card callbacks /webhook/card)", shown, app.port());
+        }
         log.info("Playground: http://{}:{}{}", shown, app.port(), Playground.PAGE);
     }
 
     /**
      * A status change of an approval instance becomes an {@code approval_instance} event (schema 1.0, encrypted and
-     * signed by the pusher) when the app had subscribed to the definition at that moment; otherwise the platform
-     * sends nothing. An instance's events go out one after another: each waits until the one before was answered
-     * 200 or given up on, as Feishu queues a blocked chain of approval events (protocol §1.7, §2.3).
+     * signed by the pusher, or over the long connection) when the app had subscribed to the definition at that moment;
+     * otherwise the platform sends nothing. An instance's events go out one after another: each waits until the one
+     * before was answered 200 or given up on, as Feishu queues a blocked chain of approval events (protocol §1.7, §2.3).
      */
     private void approvalChanged(ApprovalInstances.Change c) {
         if (!c.delivered()) {
@@ -88,7 +107,7 @@ public final class SandboxPlatform implements LocalPlatform {
                     c.instanceCode(), c.approvalCode(), c.status());
             return;
         }
-        EventPusher p = pusher;
+        Deliverer p = deliverer;
         String event = p.events().approvalInstance(PlatformEvents.newEventId(), c.approvalCode(), c.instanceCode(),
                 c.status(), c.at());
         CompletableFuture<?> next = approvalChains.compute(c.instanceCode(), (code, before) ->
@@ -104,9 +123,14 @@ public final class SandboxPlatform implements LocalPlatform {
         return emulator;
     }
 
-    /** Pushes events and card clicks to the bot; null until {@link #attach}. */
+    /** Pushes events and card clicks to the bot's webhook; null until {@link #attach}, and with the long connection. */
     public EventPusher pusher() {
         return pusher;
+    }
+
+    /** Delivers events and card clicks by the bot's transport; null until {@link #attach}. */
+    public Deliverer deliverer() {
+        return deliverer;
     }
 
     @Override

@@ -43,8 +43,19 @@ final class BotProcess implements AutoCloseable {
         return start(platform, db, config, log, freePort());
     }
 
+    /** As above, with more environment variables. */
+    static BotProcess start(PlatformEmulator platform, Path db, Path config, Path log, Map<String, String> moreEnv) throws Exception {
+        return start(platform, db, config, log, freePort(), moreEnv);
+    }
+
     /** As {@link #start(PlatformEmulator, Path, Path, Path)}, on a given port (a restarted bot keeps its address). */
     static BotProcess start(PlatformEmulator platform, Path db, Path config, Path log, int port) throws Exception {
+        return start(platform, db, config, log, port, Map.of());
+    }
+
+    /** As above, with more environment variables (e.g. {@code FEISHU_TRANSPORT}; an empty value unsets a default above). */
+    static BotProcess start(PlatformEmulator platform, Path db, Path config, Path log, int port, Map<String, String> moreEnv)
+            throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // surefire runs tests from a manifest-only jar; that jar (java.class.path) names the whole test classpath
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
@@ -61,6 +72,8 @@ final class BotProcess implements AutoCloseable {
         env.put("DATABASE_URL", "jdbc:sqlite:" + db);
         env.put("BOT_CONFIG", config.toString());
         env.remove("FEISHU_APP_VERSION");
+        env.remove("FEISHU_TRANSPORT");
+        env.putAll(moreEnv);
         pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         BotProcess bot = new BotProcess(pb.start(), port, log);
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
