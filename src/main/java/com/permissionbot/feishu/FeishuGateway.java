@@ -28,6 +28,12 @@ public interface FeishuGateway {
 
     PlatformResult<BotIdentity> botIdentity();
 
+    /**
+     * Fetches a new tenant_access_token, past the cache, to prove the app id and secret (the doctor's first check).
+     * Value: the platform's clock, from the answer's {@code Date} header (null when it has none).
+     */
+    PlatformResult<java.time.Instant> freshToken();
+
     /** The app's online version id and its scopes' sensitivity levels (the applications API, 50/s). */
     PlatformResult<AppInfo> appInfo();
 

@@ -10,6 +10,17 @@ public record PlatformResult<T>(int code, String msg, String logId, int httpStat
     /** No answer: connect failure, timeout, or an unreadable response; the platform may or may not have acted. */
     public static final int NETWORK = -1;
     public static final int RATE_LIMITED = 99991400;
+    /** The token request was refused with no code the bot could read. */
+    public static final int CREDENTIALS_REFUSED = -2;
+
+    /**
+     * The app id or secret was refused when fetching a token: 10003 invalid app id, 10014/10015/99991543 wrong secret
+     * (https://open.feishu.cn/document/server-docs/api-call-guide/generic-error-code); nothing else was sent.
+     */
+    public boolean credentialsRefused() {
+        return code == CREDENTIALS_REFUSED || code == 10003 || code == 10012 || code == 10013 || code == 10014 || code == 10015
+                || code == 99991543;
+    }
 
     public boolean ok() {
         return code == 0;

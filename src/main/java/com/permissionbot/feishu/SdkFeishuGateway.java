@@ -3,6 +3,8 @@ package com.permissionbot.feishu;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.lark.oapi.Client;
+import com.lark.oapi.core.exception.ObtainAccessTokenException;
+import com.lark.oapi.core.request.SelfBuiltTenantAccessTokenReq;
 import com.lark.oapi.core.response.BaseResponse;
 import com.lark.oapi.core.response.RawResponse;
 import com.lark.oapi.core.token.AccessTokenType;
@@ -25,6 +27,9 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -33,6 +38,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * {@link FeishuGateway} over the official SDK {@link Client}, adding what the SDK lacks (protocol §0): real
@@ -45,7 +52,11 @@ public final class SdkFeishuGateway implements FeishuGateway {
     /** https://open.feishu.cn/document/server-docs/api-call-guide/generic-error-code */
     static final Set<Integer> INVALID_TOKEN = Set.of(99991663, 99991661, 99991664, 99991671);
 
+    private static final Pattern TOKEN_FAILURE = Pattern.compile("code:(-?\\d{1,10}),msg:(.*)$", Pattern.DOTALL);
+
     private final Client client;
+    private final String appId;
+    private final String appSecret;
     private final TokenCache tokens = new TokenCache();
     private final Clock clock;
     /** Per API, the instant before which the platform asked us not to call again. */
@@ -53,6 +64,8 @@ public final class SdkFeishuGateway implements FeishuGateway {
 
     public SdkFeishuGateway(BotConfig.Feishu cfg, Clock clock) {
         this.clock = clock;
+        this.appId = cfg.appId();
+        this.appSecret = cfg.appSecret();
         this.client = Client.newBuilder(cfg.appId(), cfg.appSecret())
                 .openBaseUrl(cfg.baseUrl())
                 .tokenCache(tokens)
@@ -143,6 +156,16 @@ public final class SdkFeishuGateway implements FeishuGateway {
         });
     }
 
+    /**
+     * https://open.feishu.cn/document/server-docs/authentication-management/access-token/tenant_access_token_internal
+     * through the SDK's own token request, which leaves the token cache alone.
+     */
+    @Override
+    public PlatformResult<Instant> freshToken() {
+        return typed("auth.token", () -> client.ext().getTenantAccessTokenBySelfBuiltApp(SelfBuiltTenantAccessTokenReq.newBuilder()
+                .appId(appId).appSecret(appSecret).build()), r -> dateOf(r.getRawResponse()));
+    }
+
     /** https://open.feishu.cn/document/server-docs/application-v6/application/get ({@code me}: this app) */
     @Override
     public PlatformResult<AppInfo> appInfo() {
@@ -207,6 +230,13 @@ public final class SdkFeishuGateway implements FeishuGateway {
             long started = System.nanoTime();
             try {
                 a = attempt.run();
+            } catch (ObtainAccessTokenException e) {
+                // the SDK fetched a token first and the platform refused it: nothing of this call was sent
+                PlatformResult<T> refused = tokenRefused(e);
+                Metrics.counter("bot.platform.errors", "api", api, "code", String.valueOf(refused.code())).increment();
+                log.warn("platform call {} not made: the platform refused the app's credentials (code {} '{}')", api,
+                        refused.code(), refused.msg());
+                return refused;
             } catch (Exception e) {
                 log.warn("platform call {} got no answer: {}", api, e.toString());
                 Metrics.counter("bot.platform.errors", "api", api, "code", "network").increment();
@@ -247,6 +277,28 @@ public final class SdkFeishuGateway implements FeishuGateway {
             }
         }
         return Duration.ofSeconds(1);
+    }
+
+    /** The SDK reports a refused token request only as text: {@code "...failure: code:10014,msg:app secret invalid"}. */
+    static <T> PlatformResult<T> tokenRefused(ObtainAccessTokenException e) {
+        Matcher m = TOKEN_FAILURE.matcher(String.valueOf(e.getMessage()));
+        if (!m.find()) return new PlatformResult<>(PlatformResult.CREDENTIALS_REFUSED, "token request refused", "", 0, null, null);
+        return new PlatformResult<>(Integer.parseInt(m.group(1)), m.group(2), "", 0, null, null);
+    }
+
+    /** The {@code Date} header, or null. */
+    static Instant dateOf(RawResponse raw) {
+        if (raw == null || raw.getHeaders() == null) return null;
+        for (var e : raw.getHeaders().entrySet()) {
+            if ("date".equalsIgnoreCase(e.getKey()) && e.getValue() != null && !e.getValue().isEmpty()) {
+                try {
+                    return ZonedDateTime.parse(e.getValue().get(0), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                } catch (DateTimeParseException unreadable) {
+                    return null;
+                }
+            }
+        }
+        return null;
     }
 
     private static String nullToEmpty(String s) {

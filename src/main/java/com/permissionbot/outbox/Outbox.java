@@ -170,7 +170,7 @@ public final class Outbox implements AutoCloseable {
             if (r.ok()) {
                 store.outboxFinish(m.id(), owner, "sent", r.value(), null, clock.instant());
                 delivered(m);
-            } else if (RetryPolicy.transientFailure(r)) {
+            } else if (RetryPolicy.transientFailure(r) || r.credentialsRefused()) { // a secret gets fixed; the notice waits
                 Instant next = clock.instant().plus(waitAfter(r, m.attempts() + 1));
                 if (!next.isBefore(m.expiresAt())) {
                     expired(m, "last answer code " + r.code() + ", log_id " + r.logId());

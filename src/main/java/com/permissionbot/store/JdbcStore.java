@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.RawValue;
+import com.permissionbot.cards.Card;
 import com.permissionbot.domain.Quota;
 import com.zaxxer.hikari.HikariDataSource;
 
@@ -440,6 +441,80 @@ public final class JdbcStore implements Store {
     @Override
     public int outboxPurge(Instant before) {
         return update("DELETE FROM outbox WHERE status NOT IN ('pending', 'working') AND created_at < ?", before.toEpochMilli());
+    }
+
+    @Override
+    public Backlog backlog() {
+        Backlog in = oldest("SELECT COUNT(*), MIN(received_at) FROM inbox WHERE status IN ('pending', 'working')");
+        Backlog out = oldest("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE status IN ('pending', 'working')");
+        return new Backlog(in.inbox(), in.oldestInbox(), out.inbox(), out.oldestInbox());
+    }
+
+    /** A count and the oldest time, in the inbox half of a Backlog. */
+    private Backlog oldest(String sql) {
+        return query(sql, rs -> new Backlog(rs.getLong(1), millis(rs, 2), 0, null)).get(0);
+    }
+
+    @Override
+    public void saveTransportReport(TransportReport r) {
+        long at = r.reportedAt().toEpochMilli();
+        update("INSERT INTO transport_reports (owner, transport, connected, since, last_event, refused, stopped, reported_at)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (owner) DO UPDATE SET transport = excluded.transport,"
+                        + " connected = excluded.connected, since = excluded.since, last_event = excluded.last_event,"
+                        + " refused = excluded.refused, stopped = excluded.stopped, reported_at = excluded.reported_at",
+                r.owner(), r.transport(), r.connected() == null ? null : (r.connected() ? 1 : 0), epochOrNull(r.since()),
+                epochOrNull(r.lastEvent()), refusedText(r.refused()), r.stopped(), at);
+        update("DELETE FROM transport_reports WHERE reported_at < ?", at - Duration.ofDays(1).toMillis());
+    }
+
+    @Override
+    public List<TransportReport> transportReports(Instant since) {
+        return query("SELECT owner, transport, connected, since, last_event, refused, stopped, reported_at FROM transport_reports"
+                + " WHERE reported_at >= ? ORDER BY reported_at DESC", rs -> {
+            int connected = rs.getInt(3);
+            Boolean c = rs.wasNull() ? null : connected == 1;
+            return new TransportReport(rs.getString(1), rs.getString(2), c, millis(rs, 4), millis(rs, 5), refusedMap(rs.getString(6)),
+                    rs.getString(7), Instant.ofEpochMilli(rs.getLong(8)));
+        }, since.toEpochMilli());
+    }
+
+    @Override
+    public void savePreparedCard(String id, Card card, Instant at) {
+        update("INSERT INTO prepared_cards (id, name, json, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                id, card.name(), card.json(), at.toEpochMilli());
+        update("DELETE FROM prepared_cards WHERE created_at < ?", at.minus(Duration.ofDays(7)).toEpochMilli());
+    }
+
+    @Override
+    public Optional<Card> preparedCard(String id) {
+        return query("SELECT name, json FROM prepared_cards WHERE id = ?", rs -> new Card(rs.getString(1), rs.getString(2)), id)
+                .stream().findFirst();
+    }
+
+    private static Long epochOrNull(Instant t) {
+        return t == null ? null : t.toEpochMilli();
+    }
+
+    private static Instant millis(ResultSet rs, int column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : Instant.ofEpochMilli(v);
+    }
+
+    /** Reasons are metric labels ([a-z_]), so "signature=3,token=1" needs no escaping. */
+    private static String refusedText(Map<String, Integer> refused) {
+        StringBuilder b = new StringBuilder();
+        new java.util.TreeMap<>(refused).forEach((k, v) -> b.append(b.isEmpty() ? "" : ",").append(k).append('=').append(v));
+        return b.toString();
+    }
+
+    private static Map<String, Integer> refusedMap(String text) {
+        Map<String, Integer> out = new java.util.TreeMap<>();
+        if (text == null || text.isEmpty()) return out;
+        for (String part : text.split(",")) {
+            int eq = part.indexOf('=');
+            if (eq > 0) out.put(part.substring(0, eq), Integer.parseInt(part.substring(eq + 1)));
+        }
+        return out;
     }
 
     @Override

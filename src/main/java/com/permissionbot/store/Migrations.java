@@ -144,7 +144,20 @@ final class Migrations {
                     "ALTER TABLE apply_guard ADD COLUMN started_by TEXT"),
             List.of(
                     // the grant watcher's schedule, shared by the replicas
-                    "CREATE TABLE watch_checks (tenant_key TEXT PRIMARY KEY, checked_at BIGINT NOT NULL)"));
+                    "CREATE TABLE watch_checks (tenant_key TEXT PRIMARY KEY, checked_at BIGINT NOT NULL)"),
+            List.of(
+                    // what each running process says of its transport, for the doctor
+                    """
+                    CREATE TABLE transport_reports (
+                      owner TEXT PRIMARY KEY,
+                      transport TEXT NOT NULL,
+                      connected INTEGER,
+                      since BIGINT,
+                      last_event BIGINT,
+                      refused TEXT NOT NULL,
+                      stopped TEXT,
+                      reported_at BIGINT NOT NULL)""",
+                    "CREATE TABLE prepared_cards (id TEXT PRIMARY KEY, name TEXT NOT NULL, json TEXT NOT NULL, created_at BIGINT NOT NULL)"));
 
     static int latest() {
         return STEPS.size();

@@ -1,5 +1,7 @@
 package com.permissionbot.store;
 
+import com.permissionbot.cards.Card;
+
 import com.permissionbot.domain.Quota;
 
 import java.time.Duration;
@@ -177,6 +179,20 @@ public interface Store extends AutoCloseable {
     void audit(AuditEntry entry);
 
     List<AuditEntry> recentAudit(int limit);
+
+    /** Events and cards not finished yet, with the oldest of each. */
+    Backlog backlog();
+
+    /** Replaces this process's transport report; reports not renewed for a day are dropped. */
+    void saveTransportReport(TransportReport report);
+
+    /** Every process's transport report made at or after {@code since}, newest first. */
+    List<TransportReport> transportReports(Instant since);
+
+    /** Keeps a card a button will show later (the doctor's card after its Test click); kept a week. */
+    void savePreparedCard(String id, Card card, Instant at);
+
+    Optional<Card> preparedCard(String id);
 
     @Override
     void close();

@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The gateway's additions to the SDK, against the emulator and a misbehaving stub on loopback. */
@@ -49,6 +51,26 @@ class SdkFeishuGatewayTest {
             PlatformResult<?> again = gw.listScopes();
             assertTrue(again.ok(), "code " + again.code());
             assertEquals(2, platform.calls("POST", "/open-apis/auth/v3/tenant_access_token/internal"));
+        }
+    }
+
+    @Test
+    void a_wrong_secret_is_the_platforms_code_not_a_lost_call_and_a_fresh_token_reads_the_platforms_clock() {
+        try (PlatformEmulator platform = PlatformEmulator.start()) {
+            var c = platform.config();
+            var wrong = new SdkFeishuGateway(cfg(platform.baseUrl(), c.appId(), "not-the-secret", ""), Clock.systemUTC());
+            PlatformResult<?> apply = wrong.applyScopes();
+            assertEquals(10014, apply.code(), apply.msg());
+            assertTrue(apply.credentialsRefused());
+            assertFalse(apply.uncertain(), "the token was refused, so the apply itself never left");
+            assertEquals(0, platform.calls("POST", "/open-apis/application/v6/scopes/apply"));
+            assertEquals(10014, wrong.freshToken().code());
+
+            var right = new SdkFeishuGateway(cfg(platform.baseUrl(), c.appId(), c.appSecret(), ""), Clock.systemUTC());
+            PlatformResult<java.time.Instant> token = right.freshToken();
+            assertTrue(token.ok(), "code " + token.code());
+            assertNotNull(token.value(), "the Date header");
+            assertTrue(Duration.between(token.value(), java.time.Instant.now()).abs().toSeconds() < 5);
         }
     }
 

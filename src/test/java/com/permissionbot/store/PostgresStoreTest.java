@@ -108,7 +108,8 @@ class PostgresStoreTest extends StoreContract {
         store.saveApplyRequest(ApplyRequest.pending("t1", "oc_1", "om_1", "ou_a", "1.0.0", List.of("im:message"), Instant.now()));
         // back to version 2: what a database of an older release looks like
         try (Connection c = Postgres.server().connect(database); Statement s = c.createStatement()) {
-            s.execute("DROP TABLE approval_subscriptions, approval_cards, leases, grant_snapshot, outbox, card_slots, watch_checks");
+            s.execute("DROP TABLE approval_subscriptions, approval_cards, leases, grant_snapshot, outbox, card_slots, watch_checks,"
+                    + " transport_reports, prepared_cards");
             s.execute("ALTER TABLE card_actions DROP COLUMN deadline");
             s.execute("ALTER TABLE apply_guard DROP COLUMN started_by");
             s.execute("DELETE FROM schema_version WHERE version > 2");

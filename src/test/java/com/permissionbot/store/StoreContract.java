@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -301,6 +302,47 @@ public abstract class StoreContract {
         store.noteWatchCheck("t1", t0.plusSeconds(60));
         assertEquals(Optional.of(t0.plusSeconds(60)), store.lastWatchCheck("t1"));
         assertTrue(store.lastWatchCheck("t2").isEmpty(), "per tenant");
+    }
+
+    @Test
+    void the_backlog_counts_unfinished_events_and_undelivered_cards_with_the_oldest_of_each() {
+        assertEquals(new Backlog(0, null, 0, null), store.backlog());
+        InboxRow older = InboxRow.incoming("msg:1", "e1", "im.message.receive_v1", "t1", "{}", t0);
+        store.inboxInsert(older, "a", t0.plusSeconds(60));
+        store.inboxInsert(InboxRow.incoming("msg:2", "e2", "im.message.receive_v1", "t1", "{}", t0.plusSeconds(5)), "a", t0.plusSeconds(60));
+        long done = store.inboxInsert(InboxRow.incoming("msg:0", "e0", "im.message.receive_v1", "t1", "{}", t0.minusSeconds(9)),
+                "a", t0.plusSeconds(60)).orElseThrow().id();
+        assertTrue(store.inboxFinish(done, "a", "done", null, t0));
+        store.outboxAdd(List.of(OutboxMessage.send("oc_1", card("b"), "pb-2", "send 2", t0.plusSeconds(7))));
+        assertEquals(new Backlog(2, t0, 1, t0.plusSeconds(7)), store.backlog());
+    }
+
+    @Test
+    void transport_reports_are_one_per_process_and_read_back_as_written() {
+        store.saveTransportReport(new TransportReport("bot-a", "websocket", true, t0, t0.plusSeconds(3), Map.of(), null, t0.plusSeconds(10)));
+        store.saveTransportReport(new TransportReport("bot-a", "websocket", false, t0.plusSeconds(20), t0.plusSeconds(3), Map.of(),
+                "403 forbidden", t0.plusSeconds(30)));
+        store.saveTransportReport(new TransportReport("bot-b", "webhook", null, null, null, Map.of("signature", 12, "token", 1), null,
+                t0.plusSeconds(25)));
+        List<TransportReport> all = store.transportReports(t0);
+        assertEquals(List.of("bot-a", "bot-b"), all.stream().map(TransportReport::owner).toList(), "newest first, one row each");
+        assertEquals(new TransportReport("bot-a", "websocket", false, t0.plusSeconds(20), t0.plusSeconds(3), Map.of(), "403 forbidden",
+                t0.plusSeconds(30)), all.get(0));
+        assertEquals(new TransportReport("bot-b", "webhook", null, null, null, Map.of("signature", 12, "token", 1), null,
+                t0.plusSeconds(25)), all.get(1));
+        assertEquals(List.of("bot-a"), store.transportReports(t0.plusSeconds(26)).stream().map(TransportReport::owner).toList());
+        store.saveTransportReport(new TransportReport("bot-c", "webhook", null, null, null, Map.of(), null, t0.plusSeconds(31).plus(Duration.ofDays(1))));
+        assertEquals(List.of("bot-c"), store.transportReports(t0).stream().map(TransportReport::owner).toList(), "a day without a report: gone");
+    }
+
+    @Test
+    void a_prepared_card_is_kept_for_its_button_and_not_replaced() {
+        assertTrue(store.preparedCard("doctor-1").isEmpty());
+        store.savePreparedCard("doctor-1", card("tested"), t0);
+        store.savePreparedCard("doctor-1", card("other"), t0);
+        assertEquals(Optional.of(card("tested")), store.preparedCard("doctor-1"));
+        store.savePreparedCard("doctor-2", card("later"), t0.plus(Duration.ofDays(8)));
+        assertTrue(store.preparedCard("doctor-1").isEmpty(), "kept a week");
     }
 
     @Test

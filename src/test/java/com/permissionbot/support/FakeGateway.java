@@ -248,6 +248,22 @@ public class FakeGateway implements FeishuGateway {
 
     @Override
     public PlatformResult<BotIdentity> botIdentity() {
-        return ok(new BotIdentity("ou_bot", "Permission Bot"));
+        PlatformResult<BotIdentity> b = botAnswer;
+        return b != null ? b : ok(new BotIdentity("ou_bot", "Permission Bot"));
+    }
+
+    /** The platform's clock, as its Date header would show it (null: no header). */
+    public volatile java.util.function.Supplier<java.time.Instant> platformClock = () -> null;
+    /** When set, what the token endpoint answers (a wrong secret: {@code fail(10014, 400)}). */
+    public volatile PlatformResult<java.time.Instant> tokenAnswer;
+    /** When set, what bot/v3/info answers. */
+    public volatile PlatformResult<BotIdentity> botAnswer;
+    public final AtomicInteger tokenCalls = new AtomicInteger();
+
+    @Override
+    public PlatformResult<java.time.Instant> freshToken() {
+        tokenCalls.incrementAndGet();
+        PlatformResult<java.time.Instant> t = tokenAnswer;
+        return t != null ? t : ok(platformClock.get());
     }
 }
