@@ -47,7 +47,10 @@ public final class ApprovalCards {
     public static final List<String> TEMPLATES = List.of(INVALID_CODE, SUBSCRIBED, PARAM_INVALID, NOT_FOUND, SERVICE_ERROR,
             MISSING_SCOPE, RATE_LIMITED, FAILED, UNSUBSCRIBED, NOT_SUBSCRIBED, SUBSCRIPTIONS, INSTANCE);
 
-    /** The scopes the subscribe API accepts, any one of them (protocol §2.3). */
+    /**
+     * The scopes the subscribe API accepts, any one of them; see
+     * https://open.feishu.cn/document/server-docs/approval-v4/event/event-interface/subscribe
+     */
     public static final List<String> SUBSCRIBE_SCOPES = List.of("approval:approval", "approval:definition");
     /** History lines shown on a status card at most (the newest). */
     public static final int HISTORY_SHOWN = 20;
@@ -107,7 +110,7 @@ public final class ApprovalCards {
     }
 
     /**
-     * 99991672 as a diagnosis (design §3): each scope the platform named (else the two the subscribe API accepts)
+     * 99991672 as a diagnosis: each scope the platform named (else the two the subscribe API accepts)
      * as granted, declared but not granted, or not declared; the Apply button when a declared scope is missing and
      * the version has applications left. {@code status} may be null when the scopes list could not be read.
      */

@@ -17,10 +17,12 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * {@code approval_instance} events to status cards (protocol §2.3): each chat subscribed to the event's approval
- * code gets one card per instance, sent on the first event and patched in place on later ones
- * (https://open.feishu.cn/document/server-docs/im-v1/message-card/patch). The history is kept sorted by
- * operate_time, so an older event arriving late is listed in its place and never becomes the current status.
+ * {@code approval_instance} events
+ * (https://open.feishu.cn/document/server-docs/approval-v4/event/common-event/approval-instance-event) to status
+ * cards: each chat subscribed to the event's approval code gets one card per instance, sent on the first event and
+ * patched in place on later ones (https://open.feishu.cn/document/server-docs/im-v1/message-card/patch). The history
+ * is kept sorted by operate_time, so an older event arriving late is listed in its place and never becomes the
+ * current status.
  * The history and the card it owes the chat are stored in one step, and the outbox delivers the card (sent once,
  * then updated in the same message) until the platform takes it, across outages and restarts.
  */

@@ -24,7 +24,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
- * Approval subscriptions (design §1, protocol §2.3): which chat follows which approval definition, kept in the
+ * Approval subscriptions: which chat follows which approval definition, kept in the
  * store, and the app's subscription on the platform, turned on when a chat subscribes and off when the last chat
  * leaves (https://open.feishu.cn/document/server-docs/approval-v4/event/event-interface/subscribe). Changes to one
  * code are made one at a time across replicas (a store lease), so an unsubscribe racing a subscribe elsewhere never

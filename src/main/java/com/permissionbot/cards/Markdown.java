@@ -6,8 +6,8 @@ import java.util.regex.Pattern;
 
 /**
  * Escapes untrusted text for the card markdown element with HTML numeric entities, so no {@code <at>}, link,
- * heading or emphasis in user or platform text becomes live (protocol §6.1,
- * https://open.feishu.cn/document/feishu-cards/card-json-v2-components/content-components/rich-text).
+ * heading or emphasis in user or platform text becomes live
+ * (https://open.feishu.cn/document/feishu-cards/card-json-v2-components/content-components/rich-text).
  */
 public final class Markdown {
     /** A list item longer than this (in code points) is cut and ends with an ellipsis. */
@@ -20,7 +20,7 @@ public final class Markdown {
 
     /**
      * A person shown by name (and avatar) for a well-formed open_id: {@code <person id=ou_…></person>}, which displays
-     * the user without notifying them (protocol §6.1); anything else is escaped text, and nothing is "-".
+     * the user without notifying them (the rich-text page above); anything else is escaped text, and nothing is "-".
      */
     public static String person(String openId) {
         if (openId == null || openId.isBlank()) return "-";

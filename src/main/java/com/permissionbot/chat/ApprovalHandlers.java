@@ -15,7 +15,7 @@ import java.time.Clock;
 import java.util.UUID;
 
 /**
- * The approval intents of design §1: "subscribe approval &lt;code&gt;" / "订阅审批 &lt;code&gt;",
+ * The approval intents: "subscribe approval &lt;code&gt;" / "订阅审批 &lt;code&gt;",
  * "unsubscribe approval &lt;code&gt;" / "取消订阅审批 &lt;code&gt;", and "approval subscriptions" / "审批订阅".
  * A 99991672 answer is shown as a diagnosis with the Apply button that {@link ScopeHandlers} handles.
  */

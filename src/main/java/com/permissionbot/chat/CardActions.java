@@ -101,7 +101,8 @@ public final class CardActions {
 
     /**
      * Stores the fallback, and the card update that shows it once the time is up, then waits for the work, whose outcome
-     * replaces both. The platform wants the callback answered before the card is updated (protocol §3.2).
+     * replaces both. The platform wants the callback answered before the card is updated
+     * (https://open.feishu.cn/document/feishu-cards/card-callback-communication).
      */
     private void hold(CardClick click, String key, CardAnswer.Slow slow) {
         Instant deadline = clock.instant().plus(SLOW_TIME);

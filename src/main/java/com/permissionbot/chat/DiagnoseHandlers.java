@@ -9,7 +9,7 @@ import com.permissionbot.store.Store;
 import java.time.Clock;
 
 /**
- * The "pasted an error" intent of design §1 and §3. Its Apply button carries the scope cards' value
+ * The "pasted an error" intent. Its Apply button carries the scope cards' value
  * ({@code {action:"apply", version, nonce}}), so {@link ScopeHandlers} handles the click with the same guards.
  */
 public final class DiagnoseHandlers implements Feature {

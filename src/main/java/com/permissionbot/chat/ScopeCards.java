@@ -20,7 +20,7 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * The scope cards of design §1–§2 (missing, status, quota, one per apply outcome, working, list failure), filled
+ * The scope cards (missing, status, quota, one per apply outcome, working, list failure), filled
  * from domain records. Pages are numbered from 1; out-of-range pages are brought into range. Button values are
  * flat string objects: {@code {action:"apply", version, nonce}} and {@code {action:"page", card, page}}.
  */

@@ -19,7 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** The scope intents (missing, status, quota) and buttons (Apply, paging) of design §1 and §2. */
+/** The scope intents (missing, status, quota) and buttons (Apply, paging). */
 public final class ScopeHandlers implements Feature {
     private static final Logger log = LoggerFactory.getLogger(ScopeHandlers.class);
 

@@ -25,13 +25,13 @@ import java.util.regex.Pattern;
 
 /**
  * Reads {@code bot-config.yaml} (or {@code BOT_CONFIG}), substitutes {@code ${ENV}} and {@code ${ENV:default}} in
- * scalar values, applies the environment of design §4, and validates every key.
+ * scalar values, applies the environment variables (README, Configuration), and validates every key.
  */
 public final class ConfigLoader {
     private static final Pattern VAR = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?}");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
-    /** The environment variables of design §4 and the config key each one sets. */
+    /** The environment variables (README, Configuration) and the config key each one sets. */
     private static final Map<String, String> ENV_KEYS = Map.of(
             "PORT", "server.port",
             "FEISHU_APP_ID", "feishu.app_id",

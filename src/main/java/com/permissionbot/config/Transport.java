@@ -4,7 +4,7 @@ import java.time.Duration;
 
 /**
  * How events and card callbacks reach the bot ({@code feishu.transport}, {@code FEISHU_TRANSPORT}): pushed to the
- * webhook routes, or over the long connection the bot opens (protocol §11), with the long connection's own timing:
+ * webhook routes, or over the long connection the bot opens (README, Choosing a transport), with its own timing:
  * how long a pong may take, the random wait before a reconnect, the first wait after a failed attempt (doubling up to
  * the platform's ReconnectInterval), and how long /healthz tolerates being without a connection.
  */

@@ -15,9 +15,10 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * The diagnosis cards of design §3, one per kind of pasted error. Everything read from the paste goes in through
- * {@link Vars#text} or {@link Vars#list} (escaped, protocol §6.1); only the bot's own text, numbers and the
- * console link (built from strictly validated scope names) are trusted.
+ * The diagnosis cards, one per kind of pasted error. Everything read from the paste goes in through
+ * {@link Vars#text} or {@link Vars#list} (escaped); only the bot's own text, numbers and the console link (built from
+ * strictly validated scope names) are trusted. Why escape:
+ * https://open.feishu.cn/document/feishu-cards/card-json-v2-components/content-components/rich-text
  */
 public final class DiagnoseCards {
     public static final String FEISHU_SCOPE = "diagnose_feishu_scope";
@@ -32,7 +33,7 @@ public final class DiagnoseCards {
     static final int MAX_SECRETS_SHOWN = 5;
     private static final Pattern APP_ID = Pattern.compile("[A-Za-z0-9_]{1,64}");
 
-    /** What each token code means (protocol §7, generic error codes). */
+    /** What each token code means; see https://open.feishu.cn/document/server-docs/api-call-guide/generic-error-code */
     private static final Map<String, String[]> TOKEN_MEANING = Map.of(
             "99991661", new String[]{"请求没有携带访问凭证：缺少 `Authorization: Bearer <token>` 请求头。",
                     "The request carried no token: the `Authorization: Bearer <token>` header is missing."},

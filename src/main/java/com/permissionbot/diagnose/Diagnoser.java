@@ -15,7 +15,7 @@ import java.util.Objects;
 import java.util.UUID;
 
 /**
- * Diagnoses a pasted error (design §3): reads it, checks the required scopes against the tenant's live grant
+ * Diagnoses a pasted error: reads it, checks the required scopes against the tenant's live grant
  * status, writes one audit row, and answers with a card. Nothing pasted is ever logged: log lines carry only the
  * kind, counts and the platform's own codes.
  */

@@ -19,7 +19,9 @@ import java.util.regex.Pattern;
  * Reads a pasted error: a message, a log line or a response body, possibly in code fences, possibly cut off,
  * with prose around it in either language. Secrets are masked first ({@link Secrets}); then the largest
  * {@code {…}} block is parsed leniently with Jackson, and regexes over the whole text fill in whatever the JSON did
- * not give (a cut-off body is not JSON). Shapes: protocol §7 (Feishu) and the DingTalk best-practice page (seed 004).
+ * not give (a cut-off body is not JSON). Shapes: Feishu's
+ * https://open.feishu.cn/document/server-docs/api-call-guide/generic-error-code and DingTalk's
+ * https://open-dingtalk.github.io/developerpedia/docs/develop/best-practices/permission-deny
  */
 public final class PasteReader {
     /** Text beyond this is ignored. */

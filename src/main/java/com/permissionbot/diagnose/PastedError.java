@@ -21,7 +21,7 @@ import java.util.Locale;
 public record PastedError(Kind kind, String code, List<String> scopes, String logId, String requestId, String appId,
                           String tokenType, List<Secrets.Found> secrets, int moreScopes) {
 
-    /** The diagnoses of design §3, plus the token errors and "cannot read this". */
+    /** The diagnoses: scope errors of Feishu and DingTalk, the token errors, and "cannot read this". */
     public enum Kind {
         /** Feishu 99991672: the tenant token lacks an app scope. */
         FEISHU_APP_SCOPE,

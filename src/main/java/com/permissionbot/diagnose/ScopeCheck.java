@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The scopes a pasted error requires, each against the tenant's live grant status (design §3): granted, declared
+ * The scopes a pasted error requires, each against the tenant's live grant status: granted, declared
  * by the app but not granted, or not declared at all. When the status could not be read, {@code known} is false and
  * the platform's code, message and log_id say why.
  */

@@ -12,9 +12,10 @@ import java.util.regex.Pattern;
  * {@code appSecret}, {@code ClientSecret}, {@code tenant_access_token}, {@code x-acs-dingtalk-access-token}…) in JSON,
  * code or plain text ({@code app_secret=…}, {@code app_secret: …}, {@code app_secret：…}, {@code "app_secret" => …},
  * {@code app_secret 是 …}), {@code Bearer} values and bare Feishu tokens ({@code t-…}, {@code u-…}, {@code a-…} with
- * {@code _} and {@code -}; protocol §5). A masked value keeps a few leading characters, e.g.
- * {@code t-abc…(masked)}; masking twice changes nothing. {@link #mayHold} is the one test of whether a text may hold
- * a secret at all: the inbox (what is stored) and the diagnosis (what is replied) both go through it.
+ * {@code _} and {@code -}; https://open.feishu.cn/document/server-docs/api-call-guide/generic-error-code). A masked
+ * value keeps a few leading characters, e.g. {@code t-abc…(masked)}; masking twice changes nothing. {@link #mayHold}
+ * is the one test of whether a text may hold a secret at all: the inbox (what is stored) and the diagnosis (what is
+ * replied) both go through it.
  */
 public final class Secrets {
     /** What replaces the rest of a secret. */

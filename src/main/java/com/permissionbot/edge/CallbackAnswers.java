@@ -20,7 +20,10 @@ final class CallbackAnswers {
         return n.toString();
     }
 
-    /** The legacy callback answers with the card itself at the top level, plus a toast (protocol §3.3). */
+    /**
+     * The legacy callback answers with the card itself at the top level, plus a toast; see
+     * https://open.feishu.cn/document/deprecated-guide/message-card/configuring-card-callbacks/card-callback-structure
+     */
     static String legacy(CardAnswer a) {
         ObjectNode n;
         try {

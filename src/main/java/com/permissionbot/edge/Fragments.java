@@ -11,10 +11,11 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
- * Joins the parts of a long-connection message ({@code sum > 1}) by {@code message_id} in {@code seq} order (protocol
- * §11.2 step 5), under one lock, with bounds: at most {@code maxMessages} messages in parts, {@code maxMessageBytes} for
- * one message, {@code maxBytes} in all, and parts older than {@code maxAge} forgotten (an attempt the platform gave up on
- * is pushed again whole). What breaks a bound is dropped with a WARN line; the platform pushes it again, unacknowledged.
+ * Joins the parts of a long-connection message ({@code sum > 1}) by {@code message_id} in {@code seq} order (as
+ * oapi-sdk-java {@code ws/Client.java} does), under one lock, with bounds: at most {@code maxMessages} messages in
+ * parts, {@code maxMessageBytes} for one message, {@code maxBytes} in all, and parts older than {@code maxAge}
+ * forgotten (an attempt the platform gave up on is pushed again whole). What breaks a bound is dropped with a WARN
+ * line; the platform pushes it again, unacknowledged.
  */
 final class Fragments {
     private static final Logger log = LoggerFactory.getLogger(Fragments.class);

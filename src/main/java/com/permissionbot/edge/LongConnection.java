@@ -44,18 +44,20 @@ import java.util.concurrent.TimeoutException;
 import java.util.random.RandomGenerator;
 
 /**
- * The long-connection transport (protocol §11): one WebSocket the bot opens to the platform, carrying the SDK's
+ * The long-connection transport: one WebSocket the bot opens to the platform, carrying the SDK's
  * {@code pbbp2.Frame}s over the SDK's shaded OkHttp. It asks the endpoint for a fresh URL before every connect, pings
  * at the platform's interval and reconnects when a pong does not come within {@code pong_timeout_ms}, reconnects within
  * seconds after any close, adopts the ClientConfig of every pong, joins fragments, hands each payload to the
  * {@link Intake} and acknowledges it only with the intake's verdict: 200 once stored (durable), 500 when the store
  * failed (the platform pushes it again), a click's answer in {@code data}. A 403 or the connection limit is fatal.
+ * See https://open.feishu.cn/document/ukTMukTMukTM/uYDNxYjL2QTM24iN0EjN/event-subscription-configure-/request-url-configuration-case
+ * and, for the wire protocol, oapi-sdk-java {@code ws/Client.java}.
  */
 public final class LongConnection implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LongConnection.class);
     private static final ObjectMapper JSON = Wire.JSON;
 
-    /** {@code method} of a frame: control (ping, pong) or data (protocol §11.2 step 3). */
+    /** {@code method} of a frame: control (ping, pong) or data ({@code ws/enums/FrameType.java} in the SDK). */
     static final int CONTROL = 0;
     static final int DATA = 1;
     static final String PING = "ping";
@@ -273,7 +275,7 @@ public final class LongConnection implements AutoCloseable {
         ping(l);
     }
 
-    /** A refused handshake (protocol §11.2 step 2): 403, and 514 with 1000040350 (the 50-connection limit), are fatal. */
+    /** A refused handshake: 403, and 514 with 1000040350 (the 50-connection limit), are fatal ({@code ws/Listener.java}). */
     private void refused(Link l, int status, String msg, String authErrCode) {
         if (connecting != l) return;
         connecting = null;
@@ -327,7 +329,7 @@ public final class LongConnection implements AutoCloseable {
 
     // ---- an open connection ----------------------------------------------------------------------------------------
 
-    /** Protocol §11.2 step 4: a ping every PingInterval; no pong within {@code pong_timeout_ms} means the link is dead. */
+    /** A ping every PingInterval ({@code ws/Client.java}); no pong within {@code pong_timeout_ms} means the link is dead. */
     private void ping(Link l) {
         if (current != l) return;
         long n = ++l.pings;
@@ -402,7 +404,7 @@ public final class LongConnection implements AutoCloseable {
             }
             return;
         }
-        // protocol §11.2 step 5: "event" carries events and card.action.trigger; "card" frames go the same way (the SDK drops them unanswered)
+        // "event" carries events and card.action.trigger; "card" frames go the same way (the SDK's ws/Client.java drops them unanswered)
         Metrics.counter("bot.long_connection.frames", "type", "event".equals(type) || "card".equals(type) ? type : "other").increment();
         int sum = intHeader(f, Constant.HEADER_SUM, 1);
         byte[] payload = sum <= 1 ? f.getPayload().toByteArray()
@@ -428,8 +430,9 @@ public final class LongConnection implements AutoCloseable {
     }
 
     /**
-     * Protocol §11.2 step 6: the frame goes back with {@code biz_rt} and {@code {"code":…}}, a click's answer base64 in
-     * {@code data}; see https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/event-subscription-guide/callback-subscription/configure-callback-request-address
+     * The frame goes back with {@code biz_rt} and {@code {"code":…}}, a click's answer base64 in {@code data}
+     * (the SDK's {@code ws/Client.java}); see
+     * https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/event-subscription-guide/callback-subscription/configure-callback-request-address
      */
     private void ack(Link l, Pbbp2.Frame f, Received r, Throwable err, long whole) {
         int code = 200;
@@ -518,7 +521,7 @@ public final class LongConnection implements AutoCloseable {
             log.debug("long connection {}: a text message ({} chars); the protocol has none, ignored", id, text.length());
         }
 
-        /** The platform sent a close frame: answer it and reconnect now, not once a ping fails (the SDK's gap, protocol §11.3). */
+        /** The platform sent a close frame: answer it and reconnect now, not once a ping fails (the SDK's {@code ws/Listener.java} ignores it). */
         @Override
         public void onClosing(WebSocket ws, int code, String reason) {
             ws.close(1000, null);

@@ -15,7 +15,7 @@ import java.io.IOException;
 
 /**
  * The endpoint that hands out the long connection's one-time WebSocket URL and the platform's timing, asked afresh
- * before every (re)connect (protocol §11.2 step 1; {@code getConnUrl} in the SDKs):
+ * before every (re)connect ({@code getConnUrl} in oapi-sdk-java {@code ws/Client.java}):
  * https://open.feishu.cn/document/ukTMukTMukTM/uYDNxYjL2QTM24iN0EjN/event-subscription-configure-/request-url-configuration-case
  */
 final class LongConnectionEndpoint {

@@ -9,8 +9,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /**
- * The SDK's own crypto for webhook requests, used directly instead of its whole dispatcher (which decrypts and parses
- * before it checks the signature, protocol §0): AES-256-CBC decryption and both signature schemes.
+ * The SDK's own crypto for webhook requests, used directly instead of its whole dispatcher (oapi-sdk-java
+ * {@code event/EventDispatcher.java} decrypts and parses before it checks the signature): AES-256-CBC decryption and
+ * both signature schemes.
  */
 final class SdkCrypto {
     private final Decryptor decryptor;

@@ -5,10 +5,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 
 /**
- * The long connection's timing as the platform hands it out, in the endpoint's answer and in every pong (protocol §11.2
- * steps 1 and 4, the SDKs' {@code ClientConfig}): how many attempts per reconnect (-1 unlimited), the interval between
- * them, the random jitter, and how often to ping. A field that is missing or not a sensible number keeps its previous
- * value (the 2.5.3 SDK stored it as null and its reconnect died on it, protocol §11.3).
+ * The long connection's timing as the platform hands it out, in the endpoint's answer and in every pong (oapi-sdk-java
+ * {@code ws/model/ClientConfig.java}): how many attempts per reconnect (-1 unlimited), the interval between them, the
+ * random jitter, and how often to ping. A field that is missing or not a sensible number keeps its previous value (the
+ * 2.5.3 SDK's {@code ws/Client.java} stored it as null and its reconnect died on it).
  */
 record ServerTiming(int reconnectCount, Duration reconnectInterval, Duration reconnectNonce, Duration pingInterval) {
 

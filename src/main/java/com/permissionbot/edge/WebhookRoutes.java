@@ -179,7 +179,7 @@ public final class WebhookRoutes {
             reject(ctx, 401, "unreadable request timestamp", "");
             return true;
         }
-        // seconds in the examples seen; accept milliseconds too (protocol §10)
+        // seconds in the examples seen; accept milliseconds too
         Instant at = ts > 100_000_000_000L ? Instant.ofEpochMilli(ts) : Instant.ofEpochSecond(ts);
         Instant now = clock.instant();
         if (at.isBefore(now.minus(maxAge)) || at.isAfter(now.plus(Duration.ofHours(1)))) {

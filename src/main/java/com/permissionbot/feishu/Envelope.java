@@ -3,8 +3,9 @@ package com.permissionbot.feishu;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * The identifying fields of a decrypted event or callback of either schema (protocol §1.3): 2.0 has
- * {@code header.event_id/token/event_type}, 1.0 has {@code uuid/token/event.type}.
+ * The identifying fields of a decrypted event or callback of either schema: 2.0 has
+ * {@code header.event_id/token/event_type}, 1.0 has {@code uuid/token/event.type}; see
+ * https://open.feishu.cn/document/server-docs/event-subscription-guide/overview
  */
 public record Envelope(String eventId, String token, String type, String tenantKey, JsonNode body) {
 

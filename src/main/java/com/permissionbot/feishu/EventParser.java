@@ -83,7 +83,11 @@ public final class EventParser {
                 Envelope.text(e.path("operator_id"), "open_id"), Envelope.text(e, "name"));
     }
 
-    /** https://open.feishu.cn/document/feishu-cards/card-callback-communication (new) and the legacy shape (§3.3). */
+    /**
+     * https://open.feishu.cn/document/feishu-cards/card-callback-communication (new) and
+     * https://open.feishu.cn/document/deprecated-guide/message-card/configuring-card-callbacks/card-callback-structure
+     * (legacy).
+     */
     public static CardClick cardClick(JsonNode body) {
         boolean legacy = !body.has("schema");
         JsonNode e = legacy ? body : body.path("event");
@@ -110,7 +114,7 @@ public final class EventParser {
 
     /**
      * https://open.feishu.cn/document/server-docs/approval-v4/event/common-event/approval-instance-event : the decrypted
-     * 1.0 envelope. {@code operate_time} is a millisecond string, but an integer for REVERTED (protocol §2.3): both are
+     * 1.0 envelope. {@code operate_time} is a millisecond string, but an integer for REVERTED: both are
      * read; without it, {@code instance_operate_time}, then the envelope's {@code ts}, then {@code now}. Throws
      * {@link IllegalArgumentException} naming what is missing.
      */

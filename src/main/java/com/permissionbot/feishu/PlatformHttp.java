@@ -16,11 +16,12 @@ import java.net.UnknownHostException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The SDK's HTTP transport, with real timeouts (protocol §0) and two kinds of connection. Every call but
- * {@code scopes/apply} goes over pooled keep-alive connections that OkHttp retries at once when the server had closed
- * one (a quiet minute is enough: Jetty, gateways and load balancers close idle connections); those calls are reads or
- * carry a uuid, so a repeat is harmless. An apply spends quota, so it always opens a fresh connection and is never
- * repeated by OkHttp; {@link #neverSent} tells the gateway when it provably did not leave.
+ * The SDK's HTTP transport, with real timeouts (oapi-sdk-java {@code core/utils/OKHttps.java} sets a call timeout
+ * only) and two kinds of connection. Every call but {@code scopes/apply} goes over pooled keep-alive connections that
+ * OkHttp retries at once when the server had closed one (a quiet minute is enough: Jetty, gateways and load balancers
+ * close idle connections); those calls are reads or carry a uuid, so a repeat is harmless. An apply spends quota, so
+ * it always opens a fresh connection and is never repeated by OkHttp; {@link #neverSent} tells the gateway when it
+ * provably did not leave.
  */
 final class PlatformHttp implements IHttpTransport {
     /** https://open.feishu.cn/document/application-v6/scope/apply */

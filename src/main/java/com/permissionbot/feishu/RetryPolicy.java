@@ -17,7 +17,10 @@ public final class RetryPolicy {
     private static final Logger log = LoggerFactory.getLogger(RetryPolicy.class);
     /** Calls per operation at most. */
     public static final int CALLS = 4;
-    /** The per-chat message limit is per second (protocol §4.1): wait this long before sending into the chat again. */
+    /**
+     * The per-chat message limit is per second (https://open.feishu.cn/document/server-docs/im-v1/message/create):
+     * wait this long before sending into the chat again.
+     */
     static final Duration CHAT_LIMIT_WAIT = Duration.ofSeconds(1);
 
     /** Waits between two calls; tests pass {@link #NO_PAUSE}. */

@@ -42,9 +42,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@link FeishuGateway} over the official SDK {@link Client}, adding what the SDK lacks (protocol §0): real
- * connect/read/call timeouts and connections that survive a quiet spell ({@link PlatformHttp}), evict-and-call-again
- * once on an invalid token, and no calls to an API while the platform's rate-limit reset has not passed.
+ * {@link FeishuGateway} over the official SDK {@link Client}, adding what the SDK lacks (oapi-sdk-java
+ * {@code core/utils/OKHttps.java}, {@code core/token/TokenManager.java}): real connect/read/call timeouts and
+ * connections that survive a quiet spell ({@link PlatformHttp}), evict-and-call-again once on an invalid token, and
+ * no calls to an API while the platform's rate-limit reset has not passed.
  */
 public final class SdkFeishuGateway implements FeishuGateway {
     private static final Logger log = LoggerFactory.getLogger(SdkFeishuGateway.class);
@@ -263,7 +264,10 @@ public final class SdkFeishuGateway implements FeishuGateway {
         }
     }
 
-    /** {@code x-ogw-ratelimit-reset} in seconds (protocol §7); 1 s when absent or unreadable. */
+    /**
+     * {@code x-ogw-ratelimit-reset} in seconds, 1 s when absent or unreadable; see
+     * https://open.feishu.cn/document/server-docs/api-call-guide/frequency-control
+     */
     private static Duration resetOf(RawResponse raw) {
         if (raw != null && raw.getHeaders() != null) {
             for (var e : raw.getHeaders().entrySet()) {

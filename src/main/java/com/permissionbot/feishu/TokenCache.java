@@ -7,7 +7,10 @@ import com.lark.oapi.core.cache.ICache;
 
 import java.util.concurrent.TimeUnit;
 
-/** The SDK's token cache on Caffeine, with per-entry TTL and the eviction the SDK lacks (protocol §0, §5). */
+/**
+ * The SDK's token cache on Caffeine, with per-entry TTL and the eviction the SDK lacks (oapi-sdk-java
+ * {@code core/token/TokenManager.java}).
+ */
 final class TokenCache implements ICache {
     private record Entry(String value, long ttlNanos) {}
 

@@ -8,7 +8,10 @@ import static com.permissionbot.sandbox.EventPusher.CALLBACK_BAD_BODY;
 import static com.permissionbot.sandbox.EventPusher.CALLBACK_BAD_CARD;
 import static com.permissionbot.sandbox.EventPusher.CALLBACK_DOWNGRADE;
 
-/** What the Feishu client makes of a card click and its answer, whichever transport carried it (protocol §3.2). */
+/**
+ * What the Feishu client makes of a card click and its answer, whichever transport carried it; see
+ * https://open.feishu.cn/document/feishu-cards/card-callback-communication
+ */
 final class CardClicks {
 
     private CardClicks() {

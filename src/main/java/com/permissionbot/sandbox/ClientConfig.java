@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The timing the platform hands a long-connection client, in seconds, in the endpoint's answer and in every pong
- * (protocol §11.2 steps 1 and 4; {@code ws/model/ClientConfig} in the SDKs).
+ * ({@code ws/model/ClientConfig.java} in oapi-sdk-java).
  */
 public record ClientConfig(int reconnectCount, int reconnectInterval, int reconnectNonce, int pingInterval) {
 
@@ -28,7 +28,7 @@ public record ClientConfig(int reconnectCount, int reconnectInterval, int reconn
         return new ClientConfig(count, intervalSeconds, nonceSeconds, pingInterval);
     }
 
-    /** All four fields, always: the 2.5.3 SDK stores a missing one as null and its reconnect dies on it (protocol §11.3). */
+    /** All four fields, always: the 2.5.3 SDK ({@code ws/Client.java}) stores a missing one as null and its reconnect dies. */
     ObjectNode toJson() {
         return Envelope.object().put("ReconnectCount", reconnectCount).put("ReconnectInterval", reconnectInterval)
                 .put("ReconnectNonce", reconnectNonce).put("PingInterval", pingInterval);

@@ -35,7 +35,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Delivers events and card callbacks to the bot's webhook as the platform does: encrypted and signed, a 2 s connect
  * timeout and a 3 s deadline, failed events re-pushed after 15 s, 5 min, 1 h and 6 h (time compressible for tests),
- * card callbacks never retried, and optionally duplicate deliveries (protocol §1.4, §1.5, §1.7, §3).
+ * card callbacks never retried, and optionally duplicate deliveries. See
+ * https://open.feishu.cn/document/server-docs/event-subscription-guide/event-subscription-configure-/encrypt-key-encryption-configuration-case ,
+ * https://open.feishu.cn/document/server-docs/event-subscription-guide/overview and
+ * https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/event-subscription-guide/callback-subscription/callback-overview
  */
 public final class EventPusher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EventPusher.class);
@@ -48,7 +51,10 @@ public final class EventPusher implements AutoCloseable {
     /** How long after a successful delivery an injected duplicate follows. */
     public static final Duration DUPLICATE_AFTER = Duration.ofMillis(150);
 
-    /** Client-side codes a card click shows when the callback fails (protocol §3.2). */
+    /**
+     * Client-side codes a card click shows when the callback fails; see
+     * https://open.feishu.cn/document/feishu-cards/card-callback-communication
+     */
     public static final int CALLBACK_TIMEOUT = 200341;
     public static final int CALLBACK_CONNECT_FAILED = 200342;
     public static final int CALLBACK_NOT_200 = 200671;

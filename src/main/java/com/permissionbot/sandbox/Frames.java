@@ -8,8 +8,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The long connection's binary messages, proto2 {@code pbbp2.Frame}s built with the SDK's generated class (protocol
- * §11.2 steps 3-6; {@code ws/const.go} and {@code ws/pbbp2.pb.go} in larksuite/oapi-sdk-go).
+ * The long connection's binary messages, proto2 {@code pbbp2.Frame}s built with the SDK's generated class (see
+ * {@code ws/const.go} and {@code ws/pbbp2.pb.go} in larksuite/oapi-sdk-go).
  */
 final class Frames {
     static final int CONTROL = 0;

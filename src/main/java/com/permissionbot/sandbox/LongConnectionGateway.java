@@ -44,7 +44,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The platform's side of the long connection (protocol §11): the endpoint that hands out one-time WebSocket URLs, the
+ * The platform's side of the long connection: the endpoint that hands out one-time WebSocket URLs, the
  * WebSocket speaking {@code pbbp2.Frame}s (pong with the ClientConfig, data frames, optionally fragmented), delivery
  * with acknowledgements (an event not acked 200 within 3 s is pushed again, a callback is answered from its ack and
  * never pushed again), cluster mode over up to 50 connections, and fault switches.
@@ -59,7 +59,7 @@ public final class LongConnectionGateway implements AutoCloseable {
     public static final int MAX_CONNECTIONS = 50;
     /** The {@code handshake-autherrcode} of a handshake over the connection limit (fatal for the SDKs). */
     public static final int EXCEED_CONN_LIMIT = 1000040350;
-    /** Endpoint codes for missing and wrong credentials, as reported by users of the real platform (protocol §11.2, [3P]). */
+    /** Endpoint codes for missing and wrong credentials, as reported by users of the real platform. */
     public static final int CREDENTIALS_MISSING = 1000040344;
     public static final int CREDENTIALS_INVALID = 1000040345;
     /** How long an unused URL from the endpoint stays good (the platform's value is not documented). */
@@ -510,7 +510,7 @@ public final class LongConnectionGateway implements AutoCloseable {
         Envelope.topLevel(ctx, out);
     }
 
-    /** Before the upgrade: a queued refusal, then the one-time ticket, then the connection limit (protocol §11.2 step 2). */
+    /** Before the upgrade: a queued refusal, then the one-time ticket, then the connection limit (the SDK's {@code ws/Listener.java}). */
     private void handshake(Context ctx) {
         String id = ctx.queryParam("device_id");
         Refusal queued;

@@ -9,7 +9,10 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Objects;
 
-/** Event and callback bodies as the platform sends them, for the emulated app and tenant (protocol §1.3, §2, §3). */
+/**
+ * Event and callback bodies as the platform sends them, for the emulated app and tenant: each body as on the page its
+ * method cites, in the envelopes of https://open.feishu.cn/document/server-docs/event-subscription-guide/overview
+ */
 public final class PlatformEvents {
 
     /** A person in the tenant, with the three ids events carry. */

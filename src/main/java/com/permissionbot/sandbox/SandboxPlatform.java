@@ -99,7 +99,8 @@ public final class SandboxPlatform implements LocalPlatform {
      * A status change of an approval instance becomes an {@code approval_instance} event (schema 1.0, encrypted and
      * signed by the pusher, or over the long connection) when the app had subscribed to the definition at that moment;
      * otherwise the platform sends nothing. An instance's events go out one after another: each waits until the one
-     * before was answered 200 or given up on, as Feishu queues a blocked chain of approval events (protocol §1.7, §2.3).
+     * before was answered 200 or given up on, as Feishu queues a blocked chain of approval events
+     * (https://open.feishu.cn/document/server-docs/event-subscription-guide/overview).
      */
     private void approvalChanged(ApprovalInstances.Change c) {
         if (!c.delivered()) {

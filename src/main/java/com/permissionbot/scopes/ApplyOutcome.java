@@ -7,7 +7,7 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * How one press of Apply ended (design §2): the kind decides the card; code, msg and log_id are the platform's;
+ * How one press of Apply ended: the kind decides the card; code, msg and log_id are the platform's;
  * {@code swept} are the ungranted scopes the application covered; {@code quota} is the ledger afterwards;
  * {@code earlier} is the application that a cooldown waits on (who and when), when known; {@code leftOut} are the
  * swept scopes Feishu leaves out of an application (high-sensitivity), null when their levels are not known;

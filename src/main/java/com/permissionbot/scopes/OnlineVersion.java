@@ -15,11 +15,13 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The app version the apply quota counts against, and its scopes' sensitivity levels (protocol §8): {@code
+ * The app version the apply quota counts against, and its scopes' sensitivity levels: {@code
  * FEISHU_APP_VERSION} when set (then the platform is never asked), else the applications API, at most {@link #TTL}
  * old or read now when it matters, else {@code apply.fallback_version}, else {@value ScopeService#UNKNOWN_VERSION}.
  * Callers that ask while a read is under way share it; the number of a version id is read once, so a read costs one
- * call of the applications API (50/s), plus one of app_versions (100/min) when the online version changed.
+ * call of the applications API (50/s), plus one of app_versions (100/min) when the online version changed. See
+ * https://open.feishu.cn/document/server-docs/application-v6/application/get and
+ * https://open.feishu.cn/document/server-docs/application-v6/application/get-2
  */
 final class OnlineVersion {
     private static final Logger log = LoggerFactory.getLogger(OnlineVersion.class);

@@ -28,12 +28,15 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The tenant's grant status (briefly cached), the app version the quota counts against, and Apply behind its
- * guards with the platform's answer mapped to an outcome (design §2, protocol §8).
+ * guards with the platform's answer mapped to an outcome; see https://open.feishu.cn/document/application-v6/scope/apply
  */
 public final class ScopeService {
     private static final Logger log = LoggerFactory.getLogger(ScopeService.class);
 
-    /** The scopes APIs are specially rate-limited (protocol §8): a busy group reads a list at most this old. */
+    /**
+     * The scopes APIs are specially rate-limited (https://open.feishu.cn/document/application-v6/scope/list): a busy
+     * group reads a list at most this old.
+     */
     static final Duration STATUS_TTL = Duration.ofSeconds(5);
     public static final String UNKNOWN_VERSION = "unknown";
 
@@ -196,7 +199,7 @@ public final class ScopeService {
         Quota after = settle(kind, before, requester, at);
         Quota newer = kind == ApplyOutcome.Kind.QUOTA_EXHAUSTED ? publishedSince(tenantKey, version) : null;
         if (kind == ApplyOutcome.Kind.SUCCESS || kind == ApplyOutcome.Kind.UNCERTAIN) {
-            // only an application that may have spent quota holds the next one back (design §2)
+            // only an application that may have spent quota holds the next one back
             try {
                 store.noteApplyStart(tenantKey, at, requester);
             } catch (RuntimeException e) {

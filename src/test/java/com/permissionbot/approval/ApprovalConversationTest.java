@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The approval conversation of design §1 and issue 5: each subscribe outcome, unsubscribe and the list, as scripts. */
+/** The approval conversation of issue 5: each subscribe outcome, unsubscribe and the list, as scripts. */
 class ApprovalConversationTest {
     static final String CODE = "7C468A54-8745-2245-9675-08B7C63E7A85";
     static final String OTHER = "81D31358-93AF-92D6-7425-01A5D67C4E71";

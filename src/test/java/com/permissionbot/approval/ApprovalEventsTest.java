@@ -64,7 +64,10 @@ class ApprovalEventsTest {
         bot.close();
     }
 
-    /** A decrypted approval_instance envelope (protocol §2.3); {@code operateTime} is put as given: a String or a Long. */
+    /**
+     * A decrypted approval_instance envelope; {@code operateTime} is put as given: a String or a Long. See
+     * https://open.feishu.cn/document/server-docs/approval-v4/event/common-event/approval-instance-event
+     */
     static String event(String uuid, String code, String instance, String status, Object operateTime) {
         ObjectNode root = JsonNodeFactory.instance.objectNode();
         root.put("ts", "1666079207.7171419").put("uuid", uuid).put("token", "vtoken").put("type", "event_callback");

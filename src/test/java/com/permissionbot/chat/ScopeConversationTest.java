@@ -16,7 +16,7 @@ import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** The scope conversation of design §1 and §2, as scripts: the user says, the bot replies with a card. */
+/** Missing, status, quota and Apply with its outcomes, as scripts: the user says, the bot replies with a card. */
 class ScopeConversationTest {
     @TempDir
     Path dir;

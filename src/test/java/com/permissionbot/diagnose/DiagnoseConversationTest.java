@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-/** Design §3 as scripts: the user pastes an error, the bot diagnoses it against the live grant status. */
+/** Pasted errors as scripts: the user pastes an error, the bot diagnoses it against the live grant status. */
 class DiagnoseConversationTest {
     @TempDir
     Path dir;

@@ -7,7 +7,10 @@ import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** The platform's ClientConfig, adopted field by field: a missing or nonsensical field keeps the value before (protocol §11.3). */
+/**
+ * The platform's ClientConfig, adopted field by field: a missing or nonsensical field keeps the value before
+ * (oapi-sdk-java {@code ws/Client.java} stores null there and its reconnect dies on it).
+ */
 class ServerTimingTest {
     static final ObjectMapper JSON = new ObjectMapper();
 

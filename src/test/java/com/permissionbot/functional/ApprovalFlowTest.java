@@ -28,7 +28,10 @@ class ApprovalFlowTest extends FunctionalTest {
     static final String SUBSCRIBE_API = "/open-apis/approval/v4/approvals/{approval_code}/subscribe";
     static final long T1 = 1_766_390_400_000L;
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** A plain approval_instance envelope (schema 1.0, protocol §2.3); {@code operateTime} a String or a Long. */
+    /**
+     * A plain approval_instance envelope (schema 1.0); {@code operateTime} a String or a Long. See
+     * https://open.feishu.cn/document/server-docs/approval-v4/event/common-event/approval-instance-event
+     */
     static String event(String uuid, String code, String instance, String status, Object operateTime) {
         ObjectNode root = JSON.createObjectNode();
         root.put("ts", "1766390400.1234567").put("uuid", uuid).put("token", BotHarness.TOKEN).put("type", "event_callback");

@@ -24,8 +24,9 @@ import java.util.function.Supplier;
 /**
  * Generates bad requests for the webhook edge from a seeded {@link Random}: each one with the class it belongs to
  * and the answers allowed for that class. Requests built from the bot's real key are signed exactly as the platform
- * signs (protocol §1.4, §1.5); the "valid" templates are events the test has already delivered on purpose, so any
- * corrupted request that still decrypts to one of them can only be a duplicate.
+ * signs; the "valid" templates are events the test has already delivered on purpose, so any corrupted request that
+ * still decrypts to one of them can only be a duplicate. Encryption and signature:
+ * https://open.feishu.cn/document/server-docs/event-subscription-guide/event-subscription-configure-/encrypt-key-encryption-configuration-case
  */
 final class HostileRequests {
     static final String EVENT = "/webhook/event";

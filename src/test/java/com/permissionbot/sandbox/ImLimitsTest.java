@@ -15,7 +15,11 @@ import java.time.Instant;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Rate limits (99991400 with 429, 230020 per chat and per message) and the 14-day update window (protocol §4.3, §7). */
+/**
+ * Rate limits (99991400 with 429, 230020 per chat and per message) and the 14-day update window; see
+ * https://open.feishu.cn/document/server-docs/api-call-guide/frequency-control and
+ * https://open.feishu.cn/document/server-docs/im-v1/message-card/patch
+ */
 class ImLimitsTest {
 
     static final String CARD = "{\"schema\":\"2.0\",\"config\":{\"update_multi\":true},\"body\":{\"elements\":[]}}";

@@ -14,9 +14,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The SDK 2.5.3's own long-connection client ({@code com.lark.oapi.ws.Client}) started against an emulator, and a
- * test-only stop, which that client lacks (protocol §11.3: no close, non-daemon threads, a ping loop that never ends).
- * The stop works on the client's fields: it switches reconnecting off, closes the socket, and nulls the intervals so
- * that the ping and reconnect loops end at their next sleep (the same null-unboxing failure §11.3 describes).
+ * test-only stop, which that client lacks (oapi-sdk-java {@code ws/Client.java}: no close, non-daemon threads, a ping
+ * loop that never ends). The stop works on the client's fields: it switches reconnecting off, closes the socket, and
+ * nulls the intervals so that the ping and reconnect loops end at their next sleep (the same null unboxing that ends
+ * its reconnect when a ClientConfig field is missing).
  */
 final class SdkWsClients {
 

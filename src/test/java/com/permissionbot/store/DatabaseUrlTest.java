@@ -12,7 +12,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code DATABASE_URL} in its three forms (design §4); the PostgreSQL test connects with both PostgreSQL forms. */
+/**
+ * {@code DATABASE_URL} in its three forms ({@code jdbc:sqlite:}, {@code jdbc:postgresql://}, Heroku-style
+ * {@code postgres://}); the PostgreSQL test connects with both PostgreSQL forms.
+ */
 class DatabaseUrlTest {
 
     @Test

@@ -3,7 +3,11 @@ package com.permissionbot.support;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** Platform-shaped event payloads for tests (protocol §2, §3). */
+/**
+ * Platform-shaped event payloads for tests; see
+ * https://open.feishu.cn/document/server-docs/event-subscription-guide/overview and
+ * https://open.feishu.cn/document/feishu-cards/card-callback-communication
+ */
 public final class Events {
     private static final ObjectMapper JSON = new ObjectMapper();
     private Events() {}

@@ -183,7 +183,10 @@ public class FakeGateway implements FeishuGateway {
         return this;
     }
 
-    /** Like the platform: a repeat of a uuid within the hour returns the first message (protocol §4.1). */
+    /**
+     * Like the platform, a uuid repeated within the hour returns the first message; see
+     * https://open.feishu.cn/document/server-docs/im-v1/message/create
+     */
     @Override
     public synchronized PlatformResult<String> sendCard(String chatId, Card card, String uuid) {
         if (!sendAnswers.isEmpty()) return sendAnswers.remove(0);
