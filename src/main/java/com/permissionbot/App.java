@@ -4,6 +4,8 @@ import com.permissionbot.chat.Conversation;
 import com.permissionbot.config.BotConfig;
 import com.permissionbot.edge.Intake;
 import com.permissionbot.edge.LongConnection;
+import com.permissionbot.edge.TransportHealth;
+import com.permissionbot.store.TransportReport;
 import com.permissionbot.edge.WebhookRoutes;
 import com.permissionbot.feishu.BotIdentity;
 import com.permissionbot.feishu.Backoff;
@@ -57,6 +59,12 @@ public final class App implements AutoCloseable {
     /** Events and clicks over the long connection (FEISHU_TRANSPORT=websocket); null with webhooks. */
     private final LongConnection longConnection;
     private final ScheduledExecutorService ticks = Executors.newSingleThreadScheduledExecutor(Threads.named("grant-watch"));
+    /** What the transport has seen, written to the store for the doctor within a second of a change, else every 15 s. */
+    private final TransportHealth health;
+    private final ScheduledExecutorService reports = Executors.newSingleThreadScheduledExecutor(Threads.named("transport-report"));
+    private static final Duration REPORT_EVERY = Duration.ofSeconds(15);
+    private TransportReport lastReport;
+    private final String owner;
 
     public App(BotConfig cfg, Store store, FeishuGateway gateway, Clock clock) {
         this.cfg = cfg;
@@ -68,15 +76,21 @@ public final class App implements AutoCloseable {
         this.outbox = new Outbox(store, gateway, retry, clock, owner,
                 new Outbox.Settings(cfg.retry().outboxFirst(), cfg.retry().outboxMax(), Duration.ofSeconds(1)));
         this.platformWork = Executors.newFixedThreadPool(8, Threads.named("platform-work"));
-        this.bot = new Bot(cfg, store, gateway, retry, outbox, clock, owner, platformWork, botSelf(gateway, retry, clock));
+        this.owner = owner;
+        this.health = new TransportHealth(cfg.feishu().transport().label(), clock);
+        // the doctor in chat sees this process as of now, and the others as of their last report
+        this.bot = new Bot(cfg, store, gateway, retry, outbox, clock, owner, platformWork, botSelf(gateway, retry, clock), since -> {
+            reportTransport();
+            return store.transportReports(since);
+        });
         this.inbox = new Inbox(store, clock, cfg.inbox().lease(), cfg.inbox().retention(), owner);
         Map<String, EventHandler> handlers = new HashMap<>();
         bot.registry.events().forEach((type, event) -> handlers.put(type, row -> event.run(row.eventId(), row.payload())));
         this.worker = new InboxWorker(store, inbox, clock, cfg.inbox(), owner, handlers);
         Intake intake = new Intake(cfg.feishu().verificationToken(), bot.registry.events().keySet(), inbox, worker, bot.actions);
         this.longConnection = cfg.feishu().transport().websocket()
-                ? new LongConnection(cfg.feishu(), cfg.maxBodyBytes(), intake, clock) : null;
-        var routes = new WebhookRoutes(cfg.feishu(), cfg.maxBodyBytes(), intake, clock, cfg.inbox().retention().minusHours(1));
+                ? new LongConnection(cfg.feishu(), cfg.maxBodyBytes(), intake, health, clock) : null;
+        var routes = new WebhookRoutes(cfg.feishu(), cfg.maxBodyBytes(), intake, health, clock, cfg.inbox().retention().minusHours(1));
         this.http = Javalin.create(c -> {
             c.showJavalinBanner = false;
             c.http.maxRequestSize = cfg.maxBodyBytes();
@@ -111,6 +125,7 @@ public final class App implements AutoCloseable {
         long tick = cfg.follow().tick().toMillis();
         ticks.scheduleWithFixedDelay(bot.watcher::tick, tick, tick, TimeUnit.MILLISECONDS);
         if (longConnection != null) longConnection.start();
+        reports.scheduleWithFixedDelay(this::reportIfChanged, 0, 1, TimeUnit.SECONDS);
         log.info("permission-bot listening on {} port {} ({} mode)", host == null ? "every interface," : host, port(),
                 cfg.feishu().sandbox() ? "sandbox" : "feishu");
         return this;
@@ -147,8 +162,34 @@ public final class App implements AutoCloseable {
         return java.util.Optional.ofNullable(longConnection);
     }
 
+    /** Writes this process's transport report when it changed, or {@link #REPORT_EVERY} after the last one. */
+    private synchronized void reportIfChanged() {
+        TransportReport now = health.report(owner);
+        TransportReport last = lastReport;
+        boolean same = last != null && now.equals(new TransportReport(last.owner(), last.transport(), last.connected(), last.since(),
+                last.lastEvent(), last.refused(), last.stopped(), now.reportedAt()));
+        if (!same || !now.reportedAt().isBefore(last.reportedAt().plus(REPORT_EVERY))) save(now);
+    }
+
+    /** Writes this process's transport report now (the doctor in chat reads it at once). */
+    private synchronized void reportTransport() {
+        save(health.report(owner));
+    }
+
+    private void save(TransportReport r) {
+        try {
+            store.saveTransportReport(r);
+            lastReport = r;
+        } catch (RuntimeException e) {
+            log.warn("cannot write this process's transport report (asked again in a second): {}", e.toString());
+        }
+    }
+
     @Override
     public void close() {
+        reports.shutdownNow();
+        health.shutDown();
+        reportTransport();
         if (longConnection != null) longConnection.close();
         http.stop();
         ticks.shutdownNow();

@@ -8,6 +8,7 @@ import com.permissionbot.chat.ApprovalHandlers;
 import com.permissionbot.chat.CardActions;
 import com.permissionbot.chat.Conversation;
 import com.permissionbot.chat.DiagnoseHandlers;
+import com.permissionbot.chat.DoctorHandlers;
 import com.permissionbot.chat.GrantCards;
 import com.permissionbot.chat.GrantNotices;
 import com.permissionbot.chat.Registry;
@@ -15,6 +16,8 @@ import com.permissionbot.chat.ScopeCards;
 import com.permissionbot.chat.ScopeHandlers;
 import com.permissionbot.config.BotConfig;
 import com.permissionbot.diagnose.DiagnoseCards;
+import com.permissionbot.doctor.Doctor;
+import com.permissionbot.doctor.DoctorCards;
 import com.permissionbot.feishu.FeishuGateway;
 import com.permissionbot.feishu.RetryPolicy;
 import com.permissionbot.outbox.Outbox;
@@ -42,9 +45,12 @@ public final class Bot {
     public final ApprovalService approvals;
     public final GrantWatcher watcher;
 
-    /** {@code work}: threads for clicks whose platform calls outlast the callback; {@code owner}: this process, for leases. */
+    /**
+     * {@code work}: threads for clicks whose platform calls outlast the callback; {@code owner}: this process, for
+     * leases; {@code transports}: every running process's transport report, for the doctor.
+     */
     public Bot(BotConfig cfg, Store store, FeishuGateway gateway, RetryPolicy retry, Outbox outbox, Clock clock, String owner,
-               ExecutorService work, Supplier<Conversation.BotSelf> self) {
+               ExecutorService work, Supplier<Conversation.BotSelf> self, Doctor.Transports transports) {
         cards = new CardRenderer(cfg.cardsDir());
         conversation = new Conversation(outbox, cards, self, clock, registry);
         actions = new CardActions(store, outbox, clock, registry);
@@ -61,6 +67,8 @@ public final class Bot {
         new ApprovalHandlers(approvals, new ApprovalEvents(store, approvalCards, clock, outbox::wake), approvalCards, scopes, clock)
                 .register(registry);
         notices.register(registry);
+        new DoctorHandlers(new Doctor(cfg, gateway, store, transports, clock, owner),
+                new DoctorCards(cards, cfg.feishu().appId(), cfg.feishu().consoleOrigin()), scopes, store, clock).register(registry);
         cards.load(registry.templates());
     }
 
@@ -71,6 +79,7 @@ public final class Bot {
         all.addAll(DiagnoseCards.TEMPLATES);
         all.addAll(ApprovalCards.TEMPLATES);
         all.addAll(GrantCards.TEMPLATES);
+        all.addAll(DoctorCards.TEMPLATES);
         return all;
     }
 }

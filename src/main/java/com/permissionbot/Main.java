@@ -9,11 +9,23 @@ import com.permissionbot.store.Database;
 
 import java.time.Clock;
 
-/** Starts the bot: real mode with {@code FEISHU_APP_ID}, else sandbox mode with a local Open Platform. */
+/**
+ * Starts the bot: real mode with {@code FEISHU_APP_ID}, else sandbox mode with a local Open Platform; with the argument
+ * {@code doctor}, checks the deployment instead ({@link DoctorCommand}).
+ */
 public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("doctor")) {
+            // the table is the output: log lines only when asked for (LOG_LEVEL)
+            if (System.getenv("LOG_LEVEL") == null) System.setProperty("LOG_LEVEL", "OFF");
+            System.exit(DoctorCommand.run(System.out));
+        }
+        if (args.length > 0) {
+            System.err.println("permission-bot: unknown command '" + args[0] + "'; run with no arguments to start the bot, or 'doctor' to check the deployment");
+            System.exit(2);
+        }
         BotConfig cfg;
         LocalPlatform platform = null;
         try {

@@ -30,13 +30,16 @@ class MainStartupTest {
     }
 
     /** Runs {@code com.permissionbot.Main} in {@code cwd} with only these run-contract variables set. */
-    static Run main(Path cwd, Map<String, String> env) throws Exception {
+    static Run main(Path cwd, Map<String, String> env, String... args) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        ProcessBuilder pb = new ProcessBuilder(List.of(java, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp", cp,
-                "com.permissionbot.Main")).directory(cwd.toFile());
+        List<String> command = new java.util.ArrayList<>(List.of(java, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp", cp,
+                "com.permissionbot.Main"));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile());
         Map<String, String> e = pb.environment();
-        e.keySet().removeIf(k -> k.startsWith("FEISHU_") || k.equals("DATABASE_URL") || k.equals("BOT_CONFIG") || k.equals("PORT"));
+        e.keySet().removeIf(k -> k.startsWith("FEISHU_") || k.equals("DATABASE_URL") || k.equals("BOT_CONFIG") || k.equals("PORT")
+                || k.equals("LOG_LEVEL"));
         e.put("PORT", "0");
         e.putAll(env);
         Path out = Files.createTempFile(cwd, "stdout", ".txt");
@@ -59,6 +62,25 @@ class MainStartupTest {
             assertFalse(r.stdout().contains("sandbox") || r.stdout().contains("Playground"), "sandbox mode started:\n" + r.stdout());
             assertFalse((r.stdout() + r.stderr()).contains("Xk3vB9qLmN2p"), "the secret was printed");
         }
+    }
+
+    @Test
+    void the_doctor_command_prints_only_its_table_and_exits_with_its_verdict() throws Exception {
+        try (var platform = com.permissionbot.sandbox.PlatformEmulator.start()) {
+            Run r = main(dir, Map.of("FEISHU_APP_ID", platform.config().appId(), "FEISHU_APP_SECRET", "not-the-secret",
+                    "FEISHU_TRANSPORT", "websocket", "FEISHU_BASE_URL", platform.baseUrl(),
+                    "DATABASE_URL", "jdbc:sqlite:" + dir.resolve("doctor.db")), "doctor");
+            assertEquals(DoctorCommand.NEEDS_FIX, r.exit(), r.stdout() + r.stderr());
+            assertTrue(r.stdout().startsWith("permission-bot doctor · " + platform.config().appId()), r.stdout());
+            assertTrue(r.stdout().contains("The app secret is wrong") && r.stdout().contains("code 10014"), r.stdout());
+            assertFalse(r.stdout().contains(" INFO ") || r.stdout().contains(" WARN "), "no log lines in the table:\n" + r.stdout());
+            assertFalse(r.stdout().contains("not-the-secret"), "the secret is never printed");
+        }
+        Run sandbox = main(dir, Map.of(), "doctor");
+        assertEquals(DoctorCommand.CANNOT_RUN, sandbox.exit(), sandbox.stdout());
+        Run unknown = main(dir, Map.of(), "docter");
+        assertEquals(2, unknown.exit());
+        assertTrue(unknown.line().contains("unknown command 'docter'"), unknown.stderr());
     }
 
     @Test

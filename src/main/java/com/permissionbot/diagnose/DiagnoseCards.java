@@ -5,9 +5,8 @@ import com.permissionbot.cards.Card;
 import com.permissionbot.cards.CardRenderer;
 import com.permissionbot.cards.CardRenderer.Vars;
 import com.permissionbot.domain.Quota;
+import com.permissionbot.scopes.ConsoleLink;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +30,6 @@ public final class DiagnoseCards {
 
     /** Masked secrets listed on a card at most (the warning is the point, not the list). */
     static final int MAX_SECRETS_SHOWN = 5;
-    private static final Pattern APP_ID = Pattern.compile("[A-Za-z0-9_]{1,64}");
 
     /** What each token code means; see https://open.feishu.cn/document/server-docs/api-call-guide/generic-error-code */
     private static final Map<String, String[]> TOKEN_MEANING = Map.of(
@@ -94,7 +92,7 @@ public final class DiagnoseCards {
                 .trusted("version_value", version == null ? "" : version)
                 .trusted("nonce", nonce == null ? "" : nonce)
                 .number("used", quota == null ? 0 : quota.shown())
-                .trusted("console_url", consoleUrl(console, appId, linkScopes, "tenant"))
+                .trusted("console_url", ConsoleLink.url(console, appId, linkScopes, "tenant"))
                 .flag("status_failed", hasScopes && !known)
                 .number("status_code", check == null ? 0 : check.statusCode())
                 .text("status_msg", check == null || check.statusMsg().isBlank() ? "-" : cut(check.statusMsg(), 200))
@@ -107,7 +105,7 @@ public final class DiagnoseCards {
 
     /** 99991679: the user must authorize again; Apply would not help. */
     public Card userScope(PastedError e) {
-        return renderer.render(FEISHU_USER, common(e).trusted("console_url", consoleUrl(console, appId, e.scopes(), "user")));
+        return renderer.render(FEISHU_USER, common(e).trusted("console_url", ConsoleLink.url(console, appId, e.scopes(), "user")));
     }
 
     /** The invalid-token codes: what this one means, the two token types, their 2 h lifetime and renewal. */
@@ -156,23 +154,5 @@ public final class DiagnoseCards {
 
     private static String cut(String s, int max) {
         return s.codePointCount(0, s.length()) <= max ? s : s.substring(0, s.offsetByCodePoints(0, max - 1)) + "\u2026";
-    }
-
-    /**
-     * The developer console's permission page for exactly these scopes (the link the platform itself puts in the
-     * 99991672 message, https://open.feishu.cn/document/faq/trouble-shooting/how-to-fix-the-99991672-error) on the
-     * tenant's site ({@code origin}); only names matching {@link PasteReader#FEISHU_SCOPE} go in, URL-encoded.
-     * Without a valid app id it is the console's app list.
-     */
-    public static String consoleUrl(String origin, String appId, List<String> scopes, String tokenType) {
-        String console = origin + "/app";
-        if (appId == null || !APP_ID.matcher(appId).matches()) return console;
-        List<String> q = new ArrayList<>();
-        for (String s : scopes) {
-            if (PasteReader.FEISHU_SCOPE.matcher(s).matches()) q.add(URLEncoder.encode(s, StandardCharsets.UTF_8));
-        }
-        String base = console + "/" + appId + "/auth";
-        if (q.isEmpty()) return base;
-        return base + "?q=" + String.join(",", q) + "&op_from=openapi&token_type=" + ("user".equals(tokenType) ? "user" : "tenant");
     }
 }

@@ -1,5 +1,7 @@
 package com.permissionbot.diagnose;
 
+import com.permissionbot.scopes.ConsoleLink;
+
 import com.permissionbot.domain.Secrets;
 import com.permissionbot.feishu.LenientJson;
 
@@ -39,8 +41,6 @@ public final class PasteReader {
     /** https://open.dingtalk.com/document/orgapp-server/add-api-permission */
     public static final String DINGTALK_CODE = "Forbidden.AccessDenied.AccessTokenPermissionDenied";
 
-    /** A Feishu scope: {@code domain:resource[:action]}, lower case, at most 80 characters (also what may go into a console URL). */
-    public static final Pattern FEISHU_SCOPE = Pattern.compile("(?=.{3,80}$)[a-z][a-z0-9_.-]{0,63}(?::[a-z0-9_.-]{1,64}){1,4}");
     /** A DingTalk permission point, e.g. {@code Contact.User.Read} or {@code qyapi_get_member}. */
     public static final Pattern DINGTALK_SCOPE = Pattern.compile("[A-Za-z][A-Za-z0-9_.:-]{0,79}");
     static final Pattern APP_ID = Pattern.compile("cli_[A-Za-z0-9]{4,40}");
@@ -285,7 +285,7 @@ public final class PasteReader {
         private static void feishu(List<String> items, Set<String> into) {
             for (String s : items) {
                 String scope = s.trim();
-                if (FEISHU_SCOPE.matcher(scope).matches()) into.add(scope);
+                if (ConsoleLink.SCOPE_NAME.matcher(scope).matches()) into.add(scope);
             }
         }
 

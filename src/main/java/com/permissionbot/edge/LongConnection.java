@@ -84,6 +84,7 @@ public final class LongConnection implements AutoCloseable {
             "bot.long_connection.connected", new java.util.concurrent.atomic.AtomicInteger());
 
     private final Intake intake;
+    private final TransportHealth health;
     private final String base;
     private final Transport transport;
     private final Clock clock;
@@ -106,13 +107,16 @@ public final class LongConnection implements AutoCloseable {
     private volatile String stopped;
     private volatile boolean closing;
 
-    public LongConnection(BotConfig.Feishu cfg, long maxPayloadBytes, Intake intake, Clock clock) {
-        this(cfg, maxPayloadBytes, intake, clock, new Random());
+    public LongConnection(BotConfig.Feishu cfg, long maxPayloadBytes, Intake intake, TransportHealth health, Clock clock) {
+        this(cfg, maxPayloadBytes, intake, health, clock, new Random());
     }
 
     /** {@code random}: the reconnect jitter (up to {@code reconnect_jitter_ms}; tests set that to 0). */
-    public LongConnection(BotConfig.Feishu cfg, long maxPayloadBytes, Intake intake, Clock clock, RandomGenerator random) {
+    public LongConnection(BotConfig.Feishu cfg, long maxPayloadBytes, Intake intake, TransportHealth health, Clock clock,
+                          RandomGenerator random) {
         this.intake = intake;
+        this.health = health;
+        health.follow(this);
         this.base = cfg.baseUrl();
         this.transport = cfg.transport();
         this.clock = clock;
@@ -154,6 +158,11 @@ public final class LongConnection implements AutoCloseable {
     public String connectionId() {
         Link l = current;
         return l == null ? null : l.id;
+    }
+
+    /** When it last connected, or lost its connection (or started, before the first). */
+    public Instant since() {
+        return since;
     }
 
     /** Why it stopped trying for good (a 403, the connection limit, refused credentials), or null. */
@@ -443,15 +452,16 @@ public final class LongConnection implements AutoCloseable {
                     l.id, err.toString());
         } else if (r instanceof Received.Unavailable) {
             code = 500;
-        } else if (r instanceof Received.Answered a) {
-            data = CallbackAnswers.current(a.answer());
-        } else if (r instanceof Received.Challenge c) {
-            data = JSON.createObjectNode().put("challenge", c.challenge()).toString();
         } else if (r instanceof Received.Refused x) {
             // pushing it again would not mend it: the platform authenticated the connection, so this is malformed, not forged
             Metrics.counter("bot.requests.rejected", "reason", x.metricReason()).increment();
+            health.refused(x.metricReason());
             log.warn("long connection {}: refused a payload ({}){}; acknowledged with 200 all the same, as a push again would not mend it",
                     l.id, x.reason(), x.eventId() == null || x.eventId().isEmpty() ? "" : " (event " + x.eventId() + ")");
+        } else {
+            health.accepted();
+            if (r instanceof Received.Answered a) data = CallbackAnswers.current(a.answer());
+            else if (r instanceof Received.Challenge c) data = JSON.createObjectNode().put("challenge", c.challenge()).toString();
         }
         long took = System.nanoTime() - whole;
         ObjectNode body = JSON.createObjectNode().put("code", code);

@@ -31,6 +31,7 @@ public final class WebhookRoutes {
     private final BotConfig.Feishu cfg;
     private final long maxBody;
     private final Intake intake;
+    private final TransportHealth health;
     private final SdkCrypto crypto;
     private final Clock clock;
     private final Duration maxAge;
@@ -41,8 +42,9 @@ public final class WebhookRoutes {
      * {@code maxAge}: a signed request older than this is refused, so a captured request cannot be replayed once its
      * de-dup keys are purged (the platform's own retries end after about 7 h).
      */
-    public WebhookRoutes(BotConfig.Feishu cfg, long maxBody, Intake intake, Clock clock, Duration maxAge) {
+    public WebhookRoutes(BotConfig.Feishu cfg, long maxBody, Intake intake, TransportHealth health, Clock clock, Duration maxAge) {
         this.cfg = cfg;
+        this.health = health;
         this.maxBody = maxBody;
         this.intake = intake;
         this.clock = clock;
@@ -147,10 +149,13 @@ public final class WebhookRoutes {
         } else if (r instanceof Received.Unavailable) {
             ctx.status(503).contentType("application/json").result("{\"msg\":\"temporarily unavailable\"}");
         } else if (r instanceof Received.Challenge c) {
+            health.accepted();
             ok(ctx, JSON.createObjectNode().put("challenge", c.challenge()).toString());
         } else if (r instanceof Received.Answered a) {
+            health.accepted();
             ok(ctx, legacy ? CallbackAnswers.legacy(a.answer()) : CallbackAnswers.current(a.answer()));
         } else {
+            health.accepted();
             ok(ctx, OK);
         }
     }
@@ -163,6 +168,7 @@ public final class WebhookRoutes {
     private boolean off(Context ctx) {
         if (!off) return false;
         Metrics.counter("bot.requests.rejected", "reason", "webhook_off").increment();
+        health.refused("webhook_off");
         log.warn("rejected {} {} with 403: this bot receives events over the long connection (FEISHU_TRANSPORT=websocket) and has "
                 + "no encrypt key, so nothing could authenticate a webhook request", ctx.method(), ctx.path());
         ctx.status(403).json(Map.of("msg", "webhooks are off: this bot uses the long connection (FEISHU_TRANSPORT=websocket) "
@@ -215,7 +221,7 @@ public final class WebhookRoutes {
         return body;
     }
 
-    private static JsonNode parse(Context ctx, byte[] body) {
+    private JsonNode parse(Context ctx, byte[] body) {
         try {
             JsonNode n = JSON.readTree(body);
             if (n != null && n.isObject()) return n;
@@ -226,13 +232,14 @@ public final class WebhookRoutes {
         return null;
     }
 
-    private static void reject(Context ctx, int status, String reason, String eventId) {
+    private void reject(Context ctx, int status, String reason, String eventId) {
         reject(ctx, new Received.Refused(status, reason, eventId));
     }
 
     /** One log line and one metric per refused request, with the event id when known; never the body. */
-    private static void reject(Context ctx, Received.Refused r) {
+    private void reject(Context ctx, Received.Refused r) {
         Metrics.counter("bot.requests.rejected", "reason", r.metricReason()).increment();
+        health.refused(r.metricReason());
         log.warn("rejected {} {} with {}: {}{}", ctx.method(), ctx.path(), r.status(), r.reason(),
                 r.eventId() == null || r.eventId().isEmpty() ? "" : " (event " + r.eventId() + ")");
         ctx.status(r.status()).json(Map.of("msg", r.reason()));

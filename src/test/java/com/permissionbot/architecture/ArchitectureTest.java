@@ -17,7 +17,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  */
 @AnalyzeClasses(packages = "com.permissionbot", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
-    static final String[] FEATURES = {"..chat..", "..scopes..", "..approval..", "..diagnose.."};
+    static final String[] FEATURES = {"..chat..", "..scopes..", "..approval..", "..diagnose..", "..doctor.."};
 
     @ArchTest
     static final ArchRule no_package_cycles = slices().matching("com.permissionbot.(*)..").should().beFreeOfCycles();
@@ -25,7 +25,7 @@ class ArchitectureTest {
     @ArchTest
     static final ArchRule features_use_no_web_framework_sdk_or_json_library = noClasses().that().resideInAnyPackage(FEATURES)
             .should().dependOnClassesThat().resideInAnyPackage("io.javalin..", "com.lark.oapi..", "com.fasterxml.jackson..")
-            .because("chat/, scopes/, approval/ and diagnose/ speak the bot's own types; the platform is behind feishu/");
+            .because("chat/, scopes/, approval/, diagnose/ and doctor/ speak the bot's own types; the platform is behind feishu/");
 
     @ArchTest
     static final ArchRule the_sdk_is_behind_the_gateway_and_the_webhook_crypto = noClasses()
@@ -47,7 +47,7 @@ class ArchitectureTest {
     @ArchTest
     static final ArchRule only_the_transports_reach_the_inbox = noClasses()
             .that().resideInAnyPackage("com.permissionbot.chat..", "com.permissionbot.scopes..", "com.permissionbot.approval..",
-                    "com.permissionbot.diagnose..", "com.permissionbot.outbox..", "com.permissionbot.feishu..",
+                    "com.permissionbot.diagnose..", "com.permissionbot.doctor..", "com.permissionbot.outbox..", "com.permissionbot.feishu..",
                     "com.permissionbot.store..", "com.permissionbot.cards..", "com.permissionbot.domain..")
             .should().dependOnClassesThat().resideInAnyPackage("com.permissionbot.edge..", "com.permissionbot.inbox..")
             .because("transports hand requests to the one intake; features never see how an event arrived");

@@ -76,6 +76,7 @@ class CardGoldenTest {
                 new Quota("2ed263bf32cf1651", "1.5.0", 0, false, null, null)), Fixtures.VERSION, Fixtures.NONCE));
         c.putAll(com.permissionbot.diagnose.DiagnoseGoldenCases.cases(r));
         c.putAll(com.permissionbot.approval.ApprovalGoldenCases.cases(r));
+        c.putAll(com.permissionbot.doctor.DoctorGoldenCases.cases(r));
         var grants = new com.permissionbot.chat.GrantCards(r);
         var request = new com.permissionbot.store.ApplyRequest(7, "tenant_1", "oc_chat", "om_card", "ou_alice", Fixtures.VERSION,
                 List.of("approval:approval", "contact:user.base:readonly"), "pending", java.time.Instant.parse("2026-11-20T08:00:00Z"), null);

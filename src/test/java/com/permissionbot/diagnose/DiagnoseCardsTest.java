@@ -1,5 +1,7 @@
 package com.permissionbot.diagnose;
 
+import com.permissionbot.scopes.ConsoleLink;
+
 import com.permissionbot.Bot;
 import com.permissionbot.domain.Secrets;
 import com.permissionbot.cards.Card;
@@ -26,8 +28,8 @@ class DiagnoseCardsTest {
     void the_console_link_names_exactly_the_scopes_url_encoded() {
         assertEquals("https://open.feishu.cn/app/cli_a5d611352af9d00b/auth?q=contact%3Auser.id%3Areadonly,im%3Achat%3Areadonly"
                         + "&op_from=openapi&token_type=tenant",
-                DiagnoseCards.consoleUrl(BotConfig.FEISHU_ORIGIN, "cli_a5d611352af9d00b", List.of("contact:user.id:readonly", "im:chat:readonly"), "tenant"));
-        assertTrue(DiagnoseCards.consoleUrl(BotConfig.FEISHU_ORIGIN, "cli_a5d611352af9d00b", List.of("docx:document"), "user").endsWith("&token_type=user"));
+                ConsoleLink.url(BotConfig.FEISHU_ORIGIN, "cli_a5d611352af9d00b", List.of("contact:user.id:readonly", "im:chat:readonly"), "tenant"));
+        assertTrue(ConsoleLink.url(BotConfig.FEISHU_ORIGIN, "cli_a5d611352af9d00b", List.of("docx:document"), "user").endsWith("&token_type=user"));
     }
 
     @Test
@@ -45,11 +47,11 @@ class DiagnoseCardsTest {
 
     @Test
     void nothing_but_strict_scope_names_and_a_plain_app_id_go_into_the_link() {
-        String url = DiagnoseCards.consoleUrl(BotConfig.FEISHU_ORIGIN, "cli_a5d611352af9d00b",
+        String url = ConsoleLink.url(BotConfig.FEISHU_ORIGIN, "cli_a5d611352af9d00b",
                 List.of("im:chat:readonly&token_type=user", "<at id=all>", "a:b\"onclick", "im:chat:readonly"), "tenant");
         assertEquals("https://open.feishu.cn/app/cli_a5d611352af9d00b/auth?q=im%3Achat%3Areadonly&op_from=openapi&token_type=tenant", url);
-        assertEquals("https://open.feishu.cn/app", DiagnoseCards.consoleUrl(BotConfig.FEISHU_ORIGIN, "cli_x/../../evil", List.of("im:chat:readonly"), "tenant"));
-        assertEquals("https://open.feishu.cn/app", DiagnoseCards.consoleUrl(BotConfig.FEISHU_ORIGIN, "", List.of("im:chat:readonly"), "tenant"));
+        assertEquals("https://open.feishu.cn/app", ConsoleLink.url(BotConfig.FEISHU_ORIGIN, "cli_x/../../evil", List.of("im:chat:readonly"), "tenant"));
+        assertEquals("https://open.feishu.cn/app", ConsoleLink.url(BotConfig.FEISHU_ORIGIN, "", List.of("im:chat:readonly"), "tenant"));
     }
 
     @Test

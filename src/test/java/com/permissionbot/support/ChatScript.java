@@ -69,7 +69,8 @@ public final class ChatScript implements AutoCloseable {
                 "FEISHU_VERIFICATION_TOKEN", "vtoken", "FEISHU_ENCRYPT_KEY", "key", "FEISHU_APP_VERSION", VERSION,
                 "DATABASE_URL", "jdbc:sqlite:" + db)).parse(yaml);
         bot = new Bot(cfg, store, platform, RetryPolicy.immediate(), outbox, clock, "test", work,
-                () -> new Conversation.BotSelf("ou_bot", "Permission Bot"));
+                () -> new Conversation.BotSelf("ou_bot", "Permission Bot"), store::transportReports);
+        platform.platformClock = clock::instant;
     }
 
     /** Who speaks and clicks from now on. */
