@@ -144,7 +144,10 @@ final class Migrations {
                     "ALTER TABLE apply_guard ADD COLUMN started_by TEXT"),
             List.of(
                     // the grant watcher's schedule, shared by the replicas
-                    "CREATE TABLE watch_checks (tenant_key TEXT PRIMARY KEY, checked_at BIGINT NOT NULL)"));
+                    "CREATE TABLE watch_checks (tenant_key TEXT PRIMARY KEY, checked_at BIGINT NOT NULL)"),
+            List.of(
+                    // what the requester typed with an application (empty for none; older rows have none)
+                    "ALTER TABLE apply_requests ADD COLUMN reason TEXT NOT NULL DEFAULT ''"));
 
     static int latest() {
         return STEPS.size();

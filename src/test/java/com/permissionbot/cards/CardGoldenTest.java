@@ -78,7 +78,8 @@ class CardGoldenTest {
         c.putAll(com.permissionbot.approval.ApprovalGoldenCases.cases(r));
         var grants = new com.permissionbot.chat.GrantCards(r);
         var request = new com.permissionbot.store.ApplyRequest(7, "tenant_1", "oc_chat", "om_card", "ou_alice", Fixtures.VERSION,
-                List.of("approval:approval", "contact:user.base:readonly"), "pending", java.time.Instant.parse("2026-11-20T08:00:00Z"), null);
+                List.of("approval:approval", "contact:user.base:readonly"), "pending", java.time.Instant.parse("2026-11-20T08:00:00Z"), null,
+                "审批流要用：同步请假单 (sync leave requests)");
         c.put("grant_granted", () -> grants.granted(request, java.time.Duration.ofMinutes(95)));
         c.put("grant_partial", () -> grants.partlyGranted(request, List.of("approval:approval"), List.of("contact:user.base:readonly")));
         c.put("grant_expired", () -> grants.expired(request, java.time.Duration.ofDays(7)));
@@ -90,10 +91,10 @@ class CardGoldenTest {
                 List.of("approval:approval"), request.createdAt(), Fixtures.quota(3), Fixtures.NONCE));
         var granted = new com.permissionbot.store.ApplyRequest(5, "tenant_1", "oc_chat", "om_card2", "ou_alice", Fixtures.VERSION,
                 List.of("im:message"), "granted", java.time.Instant.parse("2026-11-18T02:00:00Z"),
-                java.time.Instant.parse("2026-11-18T03:35:00Z"));
+                java.time.Instant.parse("2026-11-18T03:35:00Z"), "");
         var expired = new com.permissionbot.store.ApplyRequest(3, "tenant_1", "oc_chat", "om_card3", "ou_alice", Fixtures.VERSION,
                 List.of("calendar:calendar", "drive:drive", "docx:document", "wiki:wiki", "sheets:spreadsheet", "bitable:app"),
-                "expired", java.time.Instant.parse("2026-11-01T02:00:00Z"), null);
+                "expired", java.time.Instant.parse("2026-11-01T02:00:00Z"), null, "");
         c.put("my_requests", () -> grants.mine(List.of(request, granted, expired), now));
         c.put("my_requests_closed", () -> grants.mine(List.of(granted), now));
         c.put("my_requests_none", () -> grants.mine(List.of(), now));
