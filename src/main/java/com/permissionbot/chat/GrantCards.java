@@ -3,6 +3,7 @@ package com.permissionbot.chat;
 import com.permissionbot.cards.Card;
 import com.permissionbot.cards.CardRenderer;
 import com.permissionbot.cards.CardRenderer.Vars;
+import com.permissionbot.cards.Markdown;
 import com.permissionbot.cards.Pages;
 import com.permissionbot.domain.Quota;
 import com.permissionbot.store.ApplyRequest;
@@ -70,28 +71,37 @@ public final class GrantCards {
 
     /**
      * A requester's latest {@link #MINE_SHOWN} applications (fewer if their text would not fit), newest first, each with
-     * its state in words, how long an open one has waited, and its reason (a line is cut at
-     * {@link com.permissionbot.cards.Markdown#MAX_ITEM_CHARS} characters); when one is open, a note that Feishu does
-     * not report rejections.
+     * its state in words and how long an open one has waited, then its reason on a line of its own (a line is cut at
+     * {@link Markdown#MAX_ITEM_CHARS} characters); when one is open, a note that Feishu does not report rejections.
      */
     public Card mine(List<ApplyRequest> requests, Instant now) {
         List<String> zh = new ArrayList<>();
         List<String> en = new ArrayList<>();
+        int zhBytes = 0;
+        int enBytes = 0;
+        boolean open = false;
         for (ApplyRequest r : requests.subList(0, Math.min(MINE_SHOWN, requests.size()))) {
             List<String> shown = r.scopes().subList(0, Math.min(5, r.scopes().size()));
             String scopes = String.join(", ", shown) + (r.scopes().size() > shown.size() ? ", …" : "");
             Duration waited = Duration.between(r.createdAt(), now);
             Duration took = r.grantedAt() == null ? null : Duration.between(r.createdAt(), r.grantedAt());
-            zh.add(BEIJING_MINUTE.format(r.createdAt()) + "（北京时间） · " + stateZh(r.status(), waited, took) + " · "
-                    + r.scopes().size() + " 项权限：" + scopes + (r.reason().isEmpty() ? "" : " · 理由：" + r.reason()));
-            en.add(DAY.format(r.createdAt()) + " · " + stateEn(r.status(), waited, took) + " · " + r.scopes().size()
-                    + (r.scopes().size() == 1 ? " scope: " : " scopes: ") + scopes + (r.reason().isEmpty() ? "" : " · reason: " + r.reason()));
+            List<String> z = new ArrayList<>(List.of(BEIJING_MINUTE.format(r.createdAt()) + "（北京时间） · "
+                    + stateZh(r.status(), waited, took) + " · " + r.scopes().size() + " 项权限：" + scopes));
+            List<String> e = new ArrayList<>(List.of(DAY.format(r.createdAt()) + " · " + stateEn(r.status(), waited, took) + " · "
+                    + r.scopes().size() + (r.scopes().size() == 1 ? " scope: " : " scopes: ") + scopes));
+            if (!r.reason().isEmpty()) {
+                z.add("↳ 理由：" + r.reason());
+                e.add("↳ reason: " + r.reason());
+            }
+            zhBytes += z.stream().mapToInt(Markdown::bulletBytes).sum();
+            enBytes += e.stream().mapToInt(Markdown::bulletBytes).sum();
+            if (zhBytes > MINE_BUDGET_BYTES || enBytes > MINE_BUDGET_BYTES) break;
+            zh.addAll(z);
+            en.addAll(e);
+            open |= ApplyRequest.PENDING.equals(r.status()) || ApplyRequest.PARTIAL.equals(r.status());
         }
-        int fit = Math.min(Pages.split(zh, MINE_SHOWN, MINE_BUDGET_BYTES).to(1), Pages.split(en, MINE_SHOWN, MINE_BUDGET_BYTES).to(1));
-        boolean open = requests.subList(0, fit).stream()
-                .anyMatch(r -> ApplyRequest.PENDING.equals(r.status()) || ApplyRequest.PARTIAL.equals(r.status()));
-        return cards.render("my_requests", Vars.of().list("requests_zh", zh.subList(0, fit)).list("requests_en", en.subList(0, fit))
-                .flag("has_requests", fit > 0).flag("has_open", open));
+        return cards.render("my_requests", Vars.of().list("requests_zh", zh).list("requests_en", en)
+                .flag("has_requests", !zh.isEmpty()).flag("has_open", open));
     }
 
     /**
