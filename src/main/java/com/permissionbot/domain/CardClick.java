@@ -13,12 +13,6 @@ public record CardClick(String tenantKey, String messageId, String chatId, Strin
         form = form == null ? Map.of() : Map.copyOf(form);
     }
 
-    /** A press of a button outside a form. */
-    public CardClick(String tenantKey, String messageId, String chatId, String operatorOpenId, Map<String, String> value,
-                     String updateToken) {
-        this(tenantKey, messageId, chatId, operatorOpenId, value, updateToken, Map.of());
-    }
-
     public String action() {
         return value.getOrDefault("action", "");
     }

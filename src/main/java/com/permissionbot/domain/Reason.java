@@ -23,8 +23,8 @@ public final class Reason {
     /** The reason as kept; empty for none. */
     public static String of(String typed) {
         if (typed == null) return "";
-        String head = typed;
-        if (head.length() > READ_CHARS) head = head.substring(0, Character.isHighSurrogate(head.charAt(READ_CHARS - 1)) ? READ_CHARS - 1 : READ_CHARS);
+        String head = typed.length() <= READ_CHARS ? typed
+                : typed.substring(0, Character.isHighSurrogate(typed.charAt(READ_CHARS - 1)) ? READ_CHARS - 1 : READ_CHARS);
         String line = BREAKS.matcher(DIRECTION.matcher(head).replaceAll("")).replaceAll(" ").strip();
         String masked = Secrets.mask(line);
         if (masked.codePointCount(0, masked.length()) <= MAX_CHARS) return masked;

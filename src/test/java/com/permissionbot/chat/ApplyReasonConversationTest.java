@@ -3,6 +3,7 @@ package com.permissionbot.chat;
 import com.permissionbot.Bot;
 import com.permissionbot.cards.Card;
 import com.permissionbot.cards.CardRenderer;
+import com.permissionbot.cards.Markdown;
 import com.permissionbot.domain.CardClick;
 import com.permissionbot.domain.Reason;
 import com.permissionbot.store.ApplyRequest;
@@ -80,7 +81,7 @@ class ApplyReasonConversationTest {
         assertEquals("ops_request", ops.card().name());
         String card = ops.card().toJson();
         assertTrue(card.contains("<person id=ou_alice></person>"), "who asked, by name: " + card);
-        assertTrue(card.contains(com.permissionbot.cards.Markdown.escape(REASON)), card);
+        assertTrue(card.contains(Markdown.escape(REASON)), card);
         assertTrue(card.contains("contact&#58;user.base&#58;readonly") && card.contains("approval&#58;approval"), "the scopes swept in");
         assertTrue(card.contains("1/10"), "the quota after it: " + card);
         assertTrue(card.contains("https://open.feishu.cn/app/" + ChatScript.APP_ID + "/auth"), "the app's permissions page: " + card);
@@ -150,7 +151,7 @@ class ApplyReasonConversationTest {
         chat.clock.advance(Duration.ofSeconds(6));
         chat.bot.watcher.tick();
         String card = opsUpdate(ops, "Granted by").toJson();
-        assertTrue(card.contains(com.permissionbot.cards.Markdown.escape(REASON)) && card.contains("\"template\":\"green\""), card);
+        assertTrue(card.contains(Markdown.escape(REASON)) && card.contains("\"template\":\"green\""), card);
         chat.awaitDelivered();
         assertEquals(1, opsSends().size(), "one card in the admins' chat, updated in place");
     }
@@ -224,6 +225,6 @@ class ApplyReasonConversationTest {
         chat.clock.advance(Duration.ofMinutes(1));
         chat.clicks("apply").cardBecomes("apply_success").showing(REASON);
         assertEquals(REASON, chat.store.applyRequestsBy("ou_alice").get(0).reason());
-        assertTrue(opsCard().card().toJson().contains(com.permissionbot.cards.Markdown.escape(REASON)));
+        assertTrue(opsCard().card().toJson().contains(Markdown.escape(REASON)));
     }
 }

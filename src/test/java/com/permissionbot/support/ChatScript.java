@@ -70,14 +70,17 @@ public final class ChatScript implements AutoCloseable {
         cfg = new ConfigLoader(Map.of("FEISHU_APP_ID", APP_ID, "FEISHU_APP_SECRET", "secret",
                 "FEISHU_VERIFICATION_TOKEN", "vtoken", "FEISHU_ENCRYPT_KEY", "key", "FEISHU_APP_VERSION", VERSION,
                 "DATABASE_URL", "jdbc:sqlite:" + db)).parse(yaml);
-        bot = new Bot(cfg, store, platform, RetryPolicy.immediate(), outbox, clock, "test", work,
-                () -> new Conversation.BotSelf("ou_bot", "Permission Bot"));
+        bot = bot(outbox, "test");
     }
 
     /** Another replica: a bot with its own name and outbox over the same database, platform and clock. */
     public Bot replica(String owner) {
         Outbox o = TestOutbox.over(store, platform, clock, owner);
         replicaOutboxes.add(o);
+        return bot(o, owner);
+    }
+
+    private Bot bot(Outbox o, String owner) {
         return new Bot(cfg, store, platform, RetryPolicy.immediate(), o, clock, owner, work,
                 () -> new Conversation.BotSelf("ou_bot", "Permission Bot"));
     }
