@@ -130,7 +130,7 @@ public final class GrantCards {
                 .text("reason", r.reason()).flag("has_reason", !r.reason().isEmpty())
                 .number("count", r.scopes().size()).number("granted_count", r.scopes().size() - waiting.size())
                 .list("scopes", first).number("more", listed.size() - first.size()).flag("has_more", listed.size() > first.size())
-                .text("version", q.version()).number("used", q.shown())
+                .text("version", q.version()).number("used", q.shown()).number("left", q.left())
                 .trusted("at_zh", BEIJING_MINUTE.format(at) + "（北京时间）").trusted("at_en", DAY.format(at))
                 .text("took_zh", human(took, true)).text("took_en", human(took, false)).number("days", horizon.toDays())
                 .flag("partial", partial).flag("waiting", partial || ApplyRequest.PENDING.equals(status))
