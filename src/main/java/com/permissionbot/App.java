@@ -140,6 +140,10 @@ public final class App implements AutoCloseable {
         return cfg.bindHost();
     }
 
+    public BotConfig config() {
+        return cfg;
+    }
+
     public Javalin http() {
         return http;
     }

@@ -11,6 +11,7 @@ import com.permissionbot.chat.DiagnoseHandlers;
 import com.permissionbot.chat.DoctorHandlers;
 import com.permissionbot.chat.GrantCards;
 import com.permissionbot.chat.GrantNotices;
+import com.permissionbot.chat.OpsRequests;
 import com.permissionbot.chat.Registry;
 import com.permissionbot.chat.ScopeCards;
 import com.permissionbot.chat.ScopeHandlers;
@@ -21,11 +22,13 @@ import com.permissionbot.doctor.DoctorCards;
 import com.permissionbot.feishu.FeishuGateway;
 import com.permissionbot.feishu.RetryPolicy;
 import com.permissionbot.outbox.Outbox;
+import com.permissionbot.scopes.ConsoleLink;
 import com.permissionbot.scopes.GrantWatcher;
 import com.permissionbot.scopes.ScopeService;
 import com.permissionbot.store.Store;
 
 import java.time.Clock;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
@@ -54,11 +57,15 @@ public final class Bot {
         cards = new CardRenderer(cfg.cardsDir());
         conversation = new Conversation(outbox, cards, self, clock, registry);
         actions = new CardActions(store, outbox, clock, registry);
-        scopes = new ScopeService(gateway, retry, store, clock, cfg.apply(), cfg.feishu().appVersion(), owner);
+        GrantCards grantCards = new GrantCards(cards);
+        // the admins' card links the app's permissions page in the developer console (the link Feishu itself gives)
+        OpsRequests ops = new OpsRequests(grantCards, store, cfg.follow().opsChatId(), cfg.follow().horizon(),
+                ConsoleLink.url(cfg.feishu().consoleOrigin(), cfg.feishu().appId(), List.of(), "tenant"));
+        scopes = new ScopeService(gateway, retry, store, clock, cfg.apply(), cfg.feishu().appVersion(), owner, ops, outbox::wake);
         approvals = new ApprovalService(gateway, retry, store, clock, cfg.approvalCodes(), owner);
         ApprovalCards approvalCards = new ApprovalCards(cards);
-        GrantNotices notices = new GrantNotices(new GrantCards(cards), scopes, store, cfg.follow().horizon(), cfg.follow().opsChatId(),
-                clock);
+        GrantNotices notices = new GrantNotices(grantCards, scopes, store, cfg.follow().horizon(), cfg.follow().opsChatId(),
+                clock, ops);
         watcher = new GrantWatcher(scopes, store, clock, notices, cfg.follow().horizon(), cfg.follow().maxInterval(), owner,
                 outbox::wake);
         conversation.register(registry);

@@ -18,6 +18,17 @@ public interface LocalPlatform extends AutoCloseable {
      */
     BotConfig.Feishu start(BotConfig.Feishu defaults, Optional<Path> database);
 
+    /** A chat the platform keeps for the tenant's admins, where the bot's ops chat points unless one is configured. */
+    default String adminsChatId() {
+        return "";
+    }
+
+    /** Starts the platform and returns {@code cfg} pointed at it: its Feishu settings, and its admins' chat as the ops chat. */
+    default BotConfig configure(BotConfig cfg, Optional<Path> database) {
+        BotConfig local = cfg.withFeishu(start(cfg.feishu(), database));
+        return local.follow().opsChatId().isEmpty() ? local.withOpsChatId(adminsChatId()) : local;
+    }
+
     /** Lets the platform push events to the running bot (and serve its pages). */
     default void attach(App app) {}
 

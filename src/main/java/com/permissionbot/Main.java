@@ -35,7 +35,7 @@ public final class Main {
             if (cfg.feishu().sandbox()) {
                 platform = LocalPlatform.find().orElseThrow(() ->
                         new ConfigException("feishu.app_id", "is empty and this build has no sandbox; set FEISHU_APP_ID"));
-                cfg = cfg.withFeishu(platform.start(cfg.feishu(), Database.sqliteFile(cfg.databaseUrl())));
+                cfg = platform.configure(cfg, Database.sqliteFile(cfg.databaseUrl()));
             }
             App app = App.create(cfg, Clock.systemUTC()).start();
             if (platform != null) platform.attach(app);

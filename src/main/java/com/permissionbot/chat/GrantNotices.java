@@ -20,9 +20,10 @@ import java.util.UUID;
 
 /**
  * What the grant watcher found, told in chat: the Apply card turns into "granted" and the requester is @mentioned in
- * a reply; partial grants, an expired watch and revocations (also to the ops chat) get their own cards; "my
- * requests" / "我的申请" lists a requester's applications. The cards are handed back as outbox messages, which the
- * watcher stores with the change that caused them.
+ * a reply; partial grants, an expired watch and revocations (also to the ops chat) get their own cards, and each
+ * change updates the request's card in the ops chat ({@link OpsRequests}); "my requests" / "我的申请" lists a
+ * requester's applications. The cards are handed back as outbox messages, which the watcher stores with the change
+ * that caused them.
  */
 public final class GrantNotices implements GrantWatcher.Notifier, Feature {
     static final String MINE = "my (?:requests?|applications?)|my apply requests|(?:我的|我提交的|我发起的)(?:申请|权限申请)";
@@ -33,8 +34,11 @@ public final class GrantNotices implements GrantWatcher.Notifier, Feature {
     private final Duration horizon;
     private final String opsChatId;
     private final Clock clock;
+    private final OpsRequests ops;
 
-    public GrantNotices(GrantCards cards, ScopeService scopes, Store store, Duration horizon, String opsChatId, Clock clock) {
+    public GrantNotices(GrantCards cards, ScopeService scopes, Store store, Duration horizon, String opsChatId, Clock clock,
+                        OpsRequests ops) {
+        this.ops = ops;
         this.cards = cards;
         this.clock = clock;
         this.scopes = scopes;
@@ -59,17 +63,22 @@ public final class GrantNotices implements GrantWatcher.Notifier, Feature {
             out.add(OutboxMessage.update(r.messageId(), card, "request " + r.id() + ": granted card", now));
         }
         out.add(reply(r, card, "granted", now));
+        out.addAll(ops.changed(r, ApplyRequest.GRANTED, List.of(), now));
         return out;
     }
 
     @Override
     public List<OutboxMessage> partlyGranted(ApplyRequest r, List<String> granted, List<String> waiting, Instant now) {
-        return List.of(reply(r, cards.partlyGranted(r, granted, waiting), "partial", now));
+        List<OutboxMessage> out = new ArrayList<>(List.of(reply(r, cards.partlyGranted(r, granted, waiting), "partial", now)));
+        out.addAll(ops.changed(r, ApplyRequest.PARTIAL, waiting, now));
+        return out;
     }
 
     @Override
     public List<OutboxMessage> expired(ApplyRequest r, Instant now) {
-        return List.of(reply(r, cards.expired(r, horizon), "expired", now));
+        List<OutboxMessage> out = new ArrayList<>(List.of(reply(r, cards.expired(r, horizon), "expired", now)));
+        out.addAll(ops.changed(r, ApplyRequest.EXPIRED, r.scopes(), now));
+        return out;
     }
 
     @Override

@@ -22,7 +22,9 @@ import java.util.Objects;
 /**
  * The scope cards (missing, status, quota, one per apply outcome, working, list failure), filled
  * from domain records. Pages are numbered from 1; out-of-range pages are brought into range. Button values are
- * flat string objects: {@code {action:"apply", version, nonce}} and {@code {action:"page", card, page}}.
+ * flat string objects: {@code {action:"apply", version, nonce}} and {@code {action:"page", card, page}}; the missing
+ * card's Apply submits a form with a {@code reason} input, and the Apply and Retry buttons of the outcome cards carry
+ * that reason on as {@code reason} in their value.
  */
 public final class ScopeCards {
     /** Scopes per page at most; a page also holds at most {@link #PAGE_BUDGET_BYTES} of escaped list text. */
@@ -41,6 +43,8 @@ public final class ScopeCards {
     public static final String ACTION_PAGE = "page";
     public static final String CARD_MISSING = "missing";
     public static final String CARD_STATUS = "status";
+    /** The missing card's reason input, and the key of the Apply and Retry values that carry it on. */
+    public static final String REASON = "reason";
 
     private static final DateTimeFormatter MINUTE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm", Locale.ROOT);
     private static final DateTimeFormatter SECOND = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT);
@@ -103,8 +107,11 @@ public final class ScopeCards {
         return renderer.render("status", pager(v, pages, p));
     }
 
-    /** The card that replaces the clicked one; {@code nonce} goes on its Retry button (a fresh click). */
-    public Card outcome(ApplyOutcome o, String version, String nonce) {
+    /**
+     * The card that replaces the clicked one; {@code nonce} goes on its Retry button (a fresh click), and the click's
+     * {@code reason} (as kept, {@link com.permissionbot.domain.Reason}) is shown and carried on by that button.
+     */
+    public Card outcome(ApplyOutcome o, String version, String nonce, String reason) {
         String ver = version != null ? version : o.quota() != null ? o.quota().version() : null;
         List<String> swept = o.swept() == null ? List.of() : o.swept();
         // only the success card tells what the application carried from what Feishu left out of it
@@ -149,6 +156,8 @@ public final class ScopeCards {
                 .trusted("newer_version_value", newer == null ? "" : value(newer.version()))
                 .number("newer_used", newer == null ? 0 : newer.shown());
         if (nonce != null) v.trusted("nonce", nonce);
+        // the value goes into a button's callback value, never into text
+        v.text("reason", reason).trusted("reason_value", reason).flag("has_reason", !reason.isEmpty());
         return renderer.render(templateFor(o.kind()), v);
     }
 

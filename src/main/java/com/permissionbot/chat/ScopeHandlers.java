@@ -1,6 +1,7 @@
 package com.permissionbot.chat;
 
 import com.permissionbot.domain.CardClick;
+import com.permissionbot.domain.Reason;
 import com.permissionbot.cards.Card;
 import com.permissionbot.feishu.PlatformResult;
 import com.permissionbot.scopes.ApplyOutcome;
@@ -75,9 +76,13 @@ public final class ScopeHandlers implements Feature {
         return new CardAnswer("info", "第 " + page + " 页", "Page " + page, card);
     }
 
-    /** Apply: answered within the callback's 3 s; a slow platform gets "working" now and the outcome card later. */
+    /**
+     * Apply: answered within the callback's 3 s; a slow platform gets "working" now and the outcome card later. The
+     * reason comes from the missing card's form, or from the value of a Retry that carries it on; it is never logged.
+     */
     private CardAnswer apply(CardClick c) {
-        CompletableFuture<CardAnswer> work = CompletableFuture.supplyAsync(() -> outcome(c), executor);
+        String reason = Reason.of(c.form().getOrDefault(ScopeCards.REASON, c.value().get(ScopeCards.REASON)));
+        CompletableFuture<CardAnswer> work = CompletableFuture.supplyAsync(() -> outcome(c, reason), executor);
         try {
             return work.get(answerWithin.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException slow) {
@@ -86,7 +91,7 @@ public final class ScopeHandlers implements Feature {
             ApplyOutcome unknown = new ApplyOutcome(ApplyOutcome.Kind.UNCERTAIN, PlatformResult.NETWORK,
                     "no answer from Feishu in time", "", null, List.of(), null);
             CardAnswer fallback = new CardAnswer("warning", "没有等到飞书的答复，详情见卡片。", "No answer from Feishu; see the card.",
-                    cards.outcome(unknown, null, nonce()));
+                    cards.outcome(unknown, null, nonce(), reason));
             return new CardAnswer("info", "正在向飞书提交申请，结果出来后会更新这张卡片。",
                     "Asking Feishu now; this card will update when the answer arrives.", cards.working()).goingOn(work, fallback);
         } catch (ExecutionException e) {
@@ -97,10 +102,10 @@ public final class ScopeHandlers implements Feature {
         }
     }
 
-    private CardAnswer outcome(CardClick c) {
-        ApplyOutcome o = scopes.apply(c.tenantKey(), c.chatId(), c.messageId(), c.operatorOpenId());
+    private CardAnswer outcome(CardClick c, String reason) {
+        ApplyOutcome o = scopes.apply(c.tenantKey(), c.chatId(), c.messageId(), c.operatorOpenId(), reason);
         Metrics.counter("bot.apply.outcomes", "kind", o.kind().name().toLowerCase(), "code", String.valueOf(o.code())).increment();
-        Card card = cards.outcome(o, o.quota() == null ? null : o.quota().version(), nonce());
+        Card card = cards.outcome(o, o.quota() == null ? null : o.quota().version(), nonce(), reason);
         return switch (o.kind()) {
             case SUCCESS -> new CardAnswer("success", "已向管理员提交申请。", "Sent to the tenant admin.", card);
             case NOT_ALLOWED -> CardAnswer.notYet("error", "你不在可申请名单中，请联系管理员。", "You are not on the list of people who may apply; ask an admin.");

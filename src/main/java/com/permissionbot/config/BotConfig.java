@@ -116,6 +116,11 @@ public record BotConfig(
         return new BotConfig(port, maxBodyBytes, feishu, url, inbox, apply, cardsDir, approvalCodes, follow, retry, host);
     }
 
+    public BotConfig withOpsChatId(String chatId) {
+        Follow f = new Follow(follow.horizon(), follow.tick(), chatId, follow.maxInterval());
+        return new BotConfig(port, maxBodyBytes, feishu, databaseUrl, inbox, apply, cardsDir, approvalCodes, f, retry, host);
+    }
+
     public BotConfig withInbox(Inbox i) {
         return new BotConfig(port, maxBodyBytes, feishu, databaseUrl, i, apply, cardsDir, approvalCodes, follow, retry, host);
     }

@@ -86,7 +86,8 @@ public final class EventParser {
     /**
      * https://open.feishu.cn/document/feishu-cards/card-callback-communication (new) and
      * https://open.feishu.cn/document/deprecated-guide/message-card/configuring-card-callbacks/card-callback-structure
-     * (legacy).
+     * (legacy); a form's submit button also brings {@code action.form_value}, the form's inputs by name
+     * (https://open.feishu.cn/document/feishu-cards/card-json-v2-components/containers/form-container).
      */
     public static CardClick cardClick(JsonNode body) {
         boolean legacy = !body.has("schema");
@@ -97,11 +98,19 @@ public final class EventParser {
         String operator = legacy ? Envelope.text(e, "open_id") : Envelope.text(e.path("operator"), "open_id");
         String tenant = legacy ? Envelope.text(e, "tenant_key") : first(Envelope.text(body.path("header"), "tenant_key"),
                 Envelope.text(e.path("operator"), "tenant_key"));
-        Map<String, String> value = new LinkedHashMap<>();
         JsonNode v = e.path("action").path("value");
-        if (v.isObject()) v.fields().forEachRemaining(f -> value.put(f.getKey(), f.getValue().isValueNode() ? f.getValue().asText() : f.getValue().toString()));
-        else if (v.isTextual()) value.put("action", v.asText());
-        return new CardClick(tenant, messageId, chatId, operator, value, Envelope.text(e, "token"));
+        Map<String, String> value = strings(v);
+        if (v.isTextual()) value.put("action", v.asText());
+        return new CardClick(tenant, messageId, chatId, operator, value, Envelope.text(e, "token"),
+                strings(e.path("action").path("form_value")));
+    }
+
+    /** An object's fields as strings: null as empty, a value that is not one (a multi-select's list) as its JSON. */
+    private static Map<String, String> strings(JsonNode o) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (o.isObject()) o.fields().forEachRemaining(f -> out.put(f.getKey(), f.getValue().isNull() ? ""
+                : f.getValue().isValueNode() ? f.getValue().asText() : f.getValue().toString()));
+        return out;
     }
 
     private static String first(String a, String b) {

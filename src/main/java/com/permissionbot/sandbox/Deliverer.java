@@ -28,8 +28,12 @@ public interface Deliverer {
 
     Pushed botAdded(String chatId, String chatName, PlatformEvents.Person operator);
 
-    /** A click on a button of the bot's card, answered within the platform's 3 s (or the client error a user would see). */
-    EventPusher.CallbackResult click(String messageId, PlatformEvents.Person operator, JsonNode value, String elementName);
+    /**
+     * A click on a button of the bot's card, answered within the platform's 3 s (or the client error a user would see);
+     * {@code formValue}: the inputs of the form the button submits, by name (null outside a form).
+     */
+    EventPusher.CallbackResult click(String messageId, PlatformEvents.Person operator, JsonNode value, String elementName,
+                                     JsonNode formValue);
 
     boolean duplicates();
 
@@ -99,8 +103,9 @@ public interface Deliverer {
             }
 
             @Override
-            public EventPusher.CallbackResult click(String messageId, PlatformEvents.Person operator, JsonNode value, String elementName) {
-                return pusher.click(messageId, operator, value, elementName);
+            public EventPusher.CallbackResult click(String messageId, PlatformEvents.Person operator, JsonNode value, String elementName,
+                                                    JsonNode formValue) {
+                return pusher.click(messageId, operator, value, elementName, formValue);
             }
 
             @Override
@@ -162,8 +167,9 @@ public interface Deliverer {
             }
 
             @Override
-            public EventPusher.CallbackResult click(String messageId, PlatformEvents.Person operator, JsonNode value, String elementName) {
-                return gateway.click(messageId, operator, value, elementName);
+            public EventPusher.CallbackResult click(String messageId, PlatformEvents.Person operator, JsonNode value, String elementName,
+                                                    JsonNode formValue) {
+                return gateway.click(messageId, operator, value, elementName, formValue);
             }
 
             @Override

@@ -296,11 +296,17 @@ public final class EventPusher implements AutoCloseable {
      * token (usable for delayed updates), sent once; a card in the answer replaces the clicked card.
      */
     public CallbackResult click(String messageId, PlatformEvents.Person operator, JsonNode value, String elementName) {
+        return click(messageId, operator, value, elementName, null);
+    }
+
+    /** A click on a form's submit button: as above, with the form's inputs by name ({@code formValue}, null for none). */
+    public CallbackResult click(String messageId, PlatformEvents.Person operator, JsonNode value, String elementName,
+                                JsonNode formValue) {
         ImMessage m = platform.im().find(messageId).orElse(null);
         CallbackResult refused = CardClicks.refusal(platform, m, messageId);
         if (refused != null) return refused;
         String token = platform.cardTokens().issue(messageId);
-        String plain = events.cardAction(PlatformEvents.newEventId(), token, messageId, m.chatId(), operator, value, elementName);
+        String plain = events.cardAction(PlatformEvents.newEventId(), token, messageId, m.chatId(), operator, value, elementName, formValue);
         HttpRequest req = signed("/webhook/card", wire(plain));
         long t0 = System.nanoTime();
         HttpResponse<String> r;

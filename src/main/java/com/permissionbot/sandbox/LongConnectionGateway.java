@@ -461,11 +461,17 @@ public final class LongConnectionGateway implements AutoCloseable {
      * waits for the ack (at most the deadline) and applies the answer's card like the client does.
      */
     public CallbackResult click(String messageId, PlatformEvents.Person operator, JsonNode value, String elementName) {
+        return click(messageId, operator, value, elementName, null);
+    }
+
+    /** A click on a form's submit button: as above, with the form's inputs by name ({@code formValue}, null for none). */
+    public CallbackResult click(String messageId, PlatformEvents.Person operator, JsonNode value, String elementName,
+                                JsonNode formValue) {
         ImMessage m = platform.im().find(messageId).orElse(null);
         CallbackResult refused = CardClicks.refusal(platform, m, messageId);
         if (refused != null) return refused;
         String token = platform.cardTokens().issue(messageId);
-        Delivery d = push(events.cardAction(PlatformEvents.newEventId(), token, messageId, m.chatId(), operator, value, elementName));
+        Delivery d = push(events.cardAction(PlatformEvents.newEventId(), token, messageId, m.chatId(), operator, value, elementName, formValue));
         try {
             return d.answer().get(timing.deadline().toMillis() + 5_000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {

@@ -90,9 +90,13 @@ public final class PlatformEvents {
         return root.toString();
     }
 
-    /** See https://open.feishu.cn/document/feishu-cards/card-callback-communication (schema 2.0, create_time in µs). */
+    /**
+     * See https://open.feishu.cn/document/feishu-cards/card-callback-communication (schema 2.0, create_time in µs);
+     * {@code formValue}: a submitted form's inputs by name, null for a button outside a form
+     * (https://open.feishu.cn/document/feishu-cards/card-json-v2-components/containers/form-container).
+     */
     public String cardAction(String eventId, String token, String messageId, String chatId, Person operator,
-                             JsonNode value, String elementName) {
+                             JsonNode value, String elementName, JsonNode formValue) {
         ObjectNode root = header(eventId, "card.action.trigger", Long.toString(config.clock().millis() * 1000));
         ObjectNode ev = root.putObject("event");
         ObjectNode op = ev.putObject("operator");
@@ -102,6 +106,7 @@ public final class PlatformEvents {
         ObjectNode action = ev.putObject("action");
         action.set("value", value == null ? Envelope.object() : value.deepCopy());
         action.put("tag", "button");
+        if (formValue != null) action.set("form_value", formValue.deepCopy());
         if (elementName != null && !elementName.isEmpty()) action.put("name", elementName);
         ev.put("host", "im_message");
         ev.putObject("context").put("open_message_id", messageId).put("open_chat_id", chatId);

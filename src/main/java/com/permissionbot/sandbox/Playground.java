@@ -23,9 +23,10 @@ import java.util.regex.Pattern;
 
 /**
  * The playground page and its JSON API under {@code /playground/api/}: a chat with the bot (1:1 and a group) whose
- * messages and clicks go through the bot's real transport (its webhook, or its long connection), each labelled with
- * the one that delivered it, and an admin pane over the emulated tenant, with the long connection's fault switches.
- * Registered on the bot's HTTP server by {@link SandboxPlatform} only, so it never exists in real mode.
+ * messages and clicks (form submits too) go through the bot's real transport (its webhook, or its long connection),
+ * each labelled with the one that delivered it; the admins' chat the bot posts request cards to; and an admin pane
+ * over the emulated tenant, with the long connection's fault switches. Registered on the bot's HTTP server by
+ * {@link SandboxPlatform} only, so it never exists in real mode.
  */
 public final class Playground {
     private static final Logger log = LoggerFactory.getLogger(Playground.class);
@@ -34,6 +35,9 @@ public final class Playground {
     public static final String API = "/playground/api";
     public static final String GROUP_CHAT_ID = "oc_playground_group";
     public static final String GROUP_NAME = "Product team";
+    /** The admins' group the sandbox seeds: the bot's ops chat unless {@code follow.ops_chat_id} names another. */
+    public static final String ADMINS_CHAT_ID = "oc_playground_admins";
+    public static final String ADMINS_NAME = "Admins";
     public static final List<PlatformEvents.Person> USERS = List.of(
             PlatformEvents.Person.of("ou_alice", "Alice"), PlatformEvents.Person.of("ou_bob", "Bob"));
 
@@ -62,6 +66,8 @@ public final class Playground {
     private final PlatformEmulator platform;
     private final Deliverer deliverer;
     private final PlatformEvents.Person bot;
+    /** The bot's ops chat, shown as the admins' chat; empty when it has none. */
+    private final String adminsChatId;
     private final byte[] page;
     private final Map<String, String> deliveredBy = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, false) {
         @Override
@@ -70,9 +76,11 @@ public final class Playground {
         }
     });
 
-    public Playground(PlatformEmulator platform, Deliverer deliverer) {
+    /** {@code adminsChatId}: the bot's ops chat ({@code follow.ops_chat_id}), empty for none. */
+    public Playground(PlatformEmulator platform, Deliverer deliverer, String adminsChatId) {
         this.platform = platform;
         this.deliverer = deliverer;
+        this.adminsChatId = adminsChatId;
         EmulatorConfig c = platform.config();
         this.bot = PlatformEvents.Person.of(c.botOpenId(), c.botName());
         this.page = resource("playground/index.html");
@@ -147,6 +155,7 @@ public final class Playground {
             users.addObject().put("openId", u.openId()).put("name", u.name()).put("p2pChat", p2pChat(u.openId()));
         }
         out.putObject("group").put("chatId", GROUP_CHAT_ID).put("name", GROUP_NAME).put("botAdded", t.botInChat(GROUP_CHAT_ID));
+        if (!adminsChatId.isEmpty()) out.putObject("admins").put("chatId", adminsChatId).put("name", ADMINS_NAME);
 
         Set<String> pending = t.pendingScopes();
         ArrayNode scopes = out.putArray("scopes");
@@ -252,14 +261,22 @@ public final class Playground {
         return out;
     }
 
-    /** A click on a card button: a card.action.trigger to the bot (signed webhook, or over its long connection), answered within 3 s. */
+    /**
+     * A click on a card button: a card.action.trigger to the bot (signed webhook, or over its long connection), answered
+     * within 3 s; a form's submit button brings {@code formValue}, the form's inputs by name.
+     */
     private JsonNode click(Context ctx) {
         JsonNode body = body(ctx);
         PlatformEvents.Person user = user(body.path("user").asText(""));
         String messageId = required(body.path("messageId").asText(null), "messageId");
         JsonNode value = body.path("value");
         if (!value.isObject()) throw new BadRequest("value must be the button's behaviors[0].value object");
-        EventPusher.CallbackResult r = deliverer.click(messageId, user, value, body.path("name").asText(""));
+        JsonNode form = body.path("formValue");
+        if (!form.isMissingNode() && !(form.isObject() && texts(form))) {
+            throw new BadRequest("formValue must be an object of input names to texts of at most " + MAX_TEXT_CHARS + " characters");
+        }
+        EventPusher.CallbackResult r = deliverer.click(messageId, user, value, body.path("name").asText(""),
+                form.isMissingNode() ? null : form);
         ObjectNode out = Envelope.object().put("ok", r.ok()).put("status", r.status()).put("ms", r.millis())
                 .put("clientCode", r.clientCode()).put("cardApplied", r.cardApplied()).put("transport", deliverer.transport());
         if (r.clientError() != null) out.put("clientError", r.clientError());
@@ -511,6 +528,12 @@ public final class Playground {
             return m.group(1) + "." + m.group(2) + "." + (Integer.parseInt(m.group(3)) + 1);
         }
         return version + ".1";
+    }
+
+    /** Every field a text of at most {@link #MAX_TEXT_CHARS} characters. */
+    private static boolean texts(JsonNode o) {
+        for (JsonNode v : o) if (!v.isTextual() || v.asText().length() > MAX_TEXT_CHARS) return false;
+        return true;
     }
 
     private static PlatformEvents.Person user(String openId) {

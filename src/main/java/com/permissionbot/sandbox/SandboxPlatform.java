@@ -78,7 +78,7 @@ public final class SandboxPlatform implements LocalPlatform {
             deliverer = Deliverer.webhook(pusher);
         }
         emulator.tenant().approvalInstances().onChange(this::approvalChanged);
-        playground = new Playground(emulator, deliverer);
+        playground = new Playground(emulator, deliverer, app.config().follow().opsChatId());
         playground.register(app.http());
         if (websocket) {
             log.info("sandbox: bot ready at http://{}:{}/ (events and card callbacks over the long connection to the emulator)",
@@ -118,6 +118,12 @@ public final class SandboxPlatform implements LocalPlatform {
             if (e != null) log.warn("sandbox: approval_instance {} {} was not pushed: {}", c.instanceCode(), c.status(), e.toString());
             approvalChains.remove(c.instanceCode(), next);
         });
+    }
+
+    /** The admins' group of the playground: the ops chat in sandbox mode unless {@code follow.ops_chat_id} is set. */
+    @Override
+    public String adminsChatId() {
+        return Playground.ADMINS_CHAT_ID;
     }
 
     public PlatformEmulator emulator() {

@@ -11,6 +11,7 @@ import com.permissionbot.feishu.ScopeGrant;
 import com.permissionbot.store.ApplyRequest;
 import com.permissionbot.store.ApplyStart;
 import com.permissionbot.store.AuditEntry;
+import com.permissionbot.store.OutboxMessage;
 import com.permissionbot.store.Store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,9 +64,26 @@ public final class ScopeService {
     /** How long one replica may take to make an application before another may start one for the tenant. */
     static final Duration APPLY_LEASE = Duration.ofSeconds(60);
 
+    /** What a successful application owes the chats besides its own card (the admins' request card). */
+    public interface RequestNotifier {
+        /** The cards owed for {@code request} (stored, with its id), stored in the same step as the request. */
+        List<OutboxMessage> requested(ApplyRequest request, Quota after, Instant now);
+    }
+
+    private final RequestNotifier notifier;
+    private final Runnable noticesStored;
+
     /** {@code owner}: this process, for the store lease that keeps two replicas from applying for a tenant at once. */
     public ScopeService(FeishuGateway gateway, RetryPolicy retry, Store store, Clock clock, BotConfig.Apply policy,
                         String configuredVersion, String owner) {
+        this(gateway, retry, store, clock, policy, configuredVersion, owner, (r, q, now) -> List.of(), () -> { });
+    }
+
+    /** {@code noticesStored}: runs after a request's cards were stored, so the outbox delivers them at once. */
+    public ScopeService(FeishuGateway gateway, RetryPolicy retry, Store store, Clock clock, BotConfig.Apply policy,
+                        String configuredVersion, String owner, RequestNotifier notifier, Runnable noticesStored) {
+        this.notifier = notifier;
+        this.noticesStored = noticesStored;
         this.owner = owner;
         this.retry = retry;
         this.gateway = gateway;
@@ -128,10 +146,11 @@ public final class ScopeService {
     /**
      * One press of Apply, after the caller has de-duplicated the click: the allow-list, the per-tenant cooldown after
      * an application that may have spent quota, one application at a time per tenant (across replicas), a fresh scopes
-     * list, a fresh read of the app version, then the apply call; the ledger (for that version), an apply request and
-     * an audit row follow the platform's answer.
+     * list, a fresh read of the app version, then the apply call; the ledger (for that version), an apply request (with
+     * the requester's {@code reason}, as {@link com.permissionbot.domain.Reason} keeps it) and an audit row follow the
+     * platform's answer.
      */
-    public ApplyOutcome apply(String tenantKey, String chatId, String cardMessageId, String requesterOpenId) {
+    public ApplyOutcome apply(String tenantKey, String chatId, String cardMessageId, String requesterOpenId, String reason) {
         if (!allowed(requesterOpenId)) {
             return new ApplyOutcome(ApplyOutcome.Kind.NOT_ALLOWED, 0, "not on the apply allow-list", "", null, List.of(),
                     store.quota(tenantKey, currentVersion()));
@@ -148,7 +167,7 @@ public final class ScopeService {
         try {
             if (!store.tryLease(lease, owner, now, APPLY_LEASE)) return cooldown(tenantKey, Duration.ofSeconds(5), null);
             try {
-                return applyLocked(tenantKey, chatId, cardMessageId, requesterOpenId);
+                return applyLocked(tenantKey, chatId, cardMessageId, requesterOpenId, reason);
             } finally {
                 store.releaseLease(lease, owner);
             }
@@ -163,7 +182,7 @@ public final class ScopeService {
                 : "an application for this tenant was made moments ago", "", wait, List.of(), store.quota(tenantKey, currentVersion()), earlier);
     }
 
-    private ApplyOutcome applyLocked(String tenantKey, String chatId, String cardMessageId, String requester) {
+    private ApplyOutcome applyLocked(String tenantKey, String chatId, String cardMessageId, String requester, String reason) {
         PlatformResult<ScopeStatus> fresh = freshStatus(tenantKey);
         if (!fresh.ok()) {
             Quota before = store.quota(tenantKey, currentVersion());
@@ -207,8 +226,13 @@ public final class ScopeService {
             }
         }
         if (kind == ApplyOutcome.Kind.SUCCESS) {
+            ApplyRequest request = ApplyRequest.pending(tenantKey, chatId, cardMessageId, requester, version, swept, reason, at);
             try {
-                store.saveApplyRequest(ApplyRequest.pending(tenantKey, chatId, cardMessageId, requester, version, swept, at));
+                store.atomically(tx -> {
+                    tx.outboxAdd(notifier.requested(tx.saveApplyRequest(request), after, at));
+                    return null;
+                });
+                noticesStored.run();
             } catch (RuntimeException e) {
                 log.error("apply for tenant {} succeeded (log_id {}) but its request could not be saved: {}",
                         tenantKey, r.logId(), e.getMessage());

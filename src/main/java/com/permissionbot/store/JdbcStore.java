@@ -31,7 +31,8 @@ import java.util.function.Function;
 public final class JdbcStore implements Store {
     private static final String ROW = "id, dedup_key, event_id, event_type, tenant_key, payload, status, attempts, received_at";
     private static final String QUOTA = "tenant_key, app_version, used, exhausted, last_at, last_by";
-    private static final String REQUEST = "id, tenant_key, chat_id, message_id, requester, app_version, scopes, status, created_at, granted_at";
+    private static final String REQUEST = "id, tenant_key, chat_id, message_id, requester, app_version, scopes, status, created_at,"
+            + " granted_at, reason";
     private static final String SUBSCRIPTION = "approval_code, chat_id, tenant_key, subscribed_by, subscribed_at";
     private static final String APPROVAL_CARD = "chat_id, instance_code, approval_code, tenant_key, history, version, updated_at";
     private static final String OUTBOX = "id, kind, topic, target, chat_id, tenant_key, card_name, card_json, uuid, what,"
@@ -243,10 +244,10 @@ public final class JdbcStore implements Store {
     @Override
     public ApplyRequest saveApplyRequest(ApplyRequest r) {
         String sql = "INSERT INTO apply_requests (tenant_key, chat_id, message_id, requester, app_version, scopes, status,"
-                + " created_at, granted_at) VALUES (?,?,?,?,?,?,?,?,?) RETURNING " + REQUEST;
+                + " created_at, granted_at, reason) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING " + REQUEST;
         return query(sql, JdbcStore::request, r.tenantKey(), r.chatId(), r.messageId(), r.requesterOpenId(), r.appVersion(),
                 String.join(",", r.scopes()), r.status(), r.createdAt().toEpochMilli(),
-                r.grantedAt() == null ? null : r.grantedAt().toEpochMilli()).get(0);
+                r.grantedAt() == null ? null : r.grantedAt().toEpochMilli(), r.reason()).get(0);
     }
 
     @Override
@@ -573,7 +574,7 @@ public final class JdbcStore implements Store {
         String scopes = rs.getString(7);
         return new ApplyRequest(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                 rs.getString(6), scopes == null || scopes.isEmpty() ? List.of() : Arrays.asList(scopes.split(",")),
-                rs.getString(8), Instant.ofEpochMilli(rs.getLong(9)), nullableInstant(rs, 10));
+                rs.getString(8), Instant.ofEpochMilli(rs.getLong(9)), nullableInstant(rs, 10), rs.getString(11));
     }
 
     private static ApprovalSubscription subscription(ResultSet rs) throws SQLException {

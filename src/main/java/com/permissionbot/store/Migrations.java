@@ -146,6 +146,9 @@ final class Migrations {
                     // the grant watcher's schedule, shared by the replicas
                     "CREATE TABLE watch_checks (tenant_key TEXT PRIMARY KEY, checked_at BIGINT NOT NULL)"),
             List.of(
+                    // what the requester typed with an application (empty for none; older rows have none)
+                    "ALTER TABLE apply_requests ADD COLUMN reason TEXT NOT NULL DEFAULT ''"),
+            List.of(
                     // what each running process says of its transport, for the doctor
                     """
                     CREATE TABLE transport_reports (

@@ -4,12 +4,14 @@ import com.permissionbot.support.CardJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.permissionbot.cards.CardRenderer.Vars;
+import com.permissionbot.chat.GrantCards;
 import com.permissionbot.chat.ScopeCards;
 import com.permissionbot.feishu.ScopeGrant;
 import com.permissionbot.scopes.ApplyOutcome;
 import com.permissionbot.scopes.ApplyOutcome.Kind;
 import com.permissionbot.domain.Quota;
 import com.permissionbot.scopes.ScopeStatus;
+import com.permissionbot.store.ApplyRequest;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -35,11 +37,21 @@ class CardEscapingTest {
         cards.add(CARDS.quota(q));
         cards.add(CARDS.listFailed(500, HOSTILE, HOSTILE));
         for (Kind k : Kind.values()) {
-            cards.add(CARDS.outcome(new ApplyOutcome(k, 1, HOSTILE, HOSTILE, Duration.ofSeconds(3), List.of(HOSTILE), q), HOSTILE, "n1"));
+            cards.add(CARDS.outcome(new ApplyOutcome(k, 1, HOSTILE, HOSTILE, Duration.ofSeconds(3), List.of(HOSTILE), q), HOSTILE, "n1", HOSTILE));
         }
         CardRenderer r = Fixtures.RENDERER;
         cards.add(r.render("welcome", Vars.of().text("chat_name", HOSTILE)));
         cards.add(r.render("error", Vars.of().text("what_zh", HOSTILE).text("what_en", HOSTILE).text("code", HOSTILE).text("log_id", HOSTILE)));
+        GrantCards grants = new GrantCards(r);
+        ApplyRequest request = new ApplyRequest(1, "t", "oc_1", "om_1", HOSTILE, HOSTILE, List.of(HOSTILE), ApplyRequest.PENDING,
+                Instant.parse("2025-01-01T00:00:00Z"), null, HOSTILE);
+        for (String status : List.of(ApplyRequest.PENDING, ApplyRequest.PARTIAL, ApplyRequest.GRANTED, ApplyRequest.EXPIRED)) {
+            cards.add(grants.opsRequest(request, status, List.of(HOSTILE), q, Instant.parse("2025-01-02T00:00:00Z"), Duration.ofDays(7),
+                    "https://open.feishu.cn/app"));
+        }
+        ApplyRequest mine = new ApplyRequest(2, "t", "oc_1", "om_1", "ou_a", "1.0.0", List.of("im:message"), ApplyRequest.PENDING,
+                Instant.parse("2025-01-01T00:00:00Z"), null, HOSTILE);
+        cards.add(grants.mine(List.of(mine), Instant.parse("2025-01-02T00:00:00Z")));
         return cards;
     }
 

@@ -60,26 +60,27 @@ class CardGoldenTest {
         c.put("quota_fresh", () -> CARDS.quota(Fixtures.freshQuota()));
         c.put("list_failed", () -> CARDS.listFailed(99991663, "tenant access token invalid", Fixtures.LOG_ID));
         for (Kind k : Kind.values()) {
-            c.put(ScopeCards.templateFor(k), () -> CARDS.outcome(Fixtures.outcome(k), Fixtures.VERSION, Fixtures.NONCE));
+            c.put(ScopeCards.templateFor(k), () -> CARDS.outcome(Fixtures.outcome(k), Fixtures.VERSION, Fixtures.NONCE, Fixtures.REASON));
         }
         c.put("apply_cooldown_in_progress", () -> CARDS.outcome(new ApplyOutcome(Kind.COOLDOWN, 0, "", "", Duration.ofSeconds(5),
-                List.of(), Fixtures.quota(4), null), Fixtures.VERSION, Fixtures.NONCE));
+                List.of(), Fixtures.quota(4), null), Fixtures.VERSION, Fixtures.NONCE, ""));
         c.put("apply_rate_limited_no_wait", () -> CARDS.outcome(new ApplyOutcome(Kind.RATE_LIMITED, 99991400,
-                "request trigger frequency limit", Fixtures.LOG_ID, null, List.of(), Fixtures.quota(3)), Fixtures.VERSION, Fixtures.NONCE));
+                "request trigger frequency limit", Fixtures.LOG_ID, null, List.of(), Fixtures.quota(3)), Fixtures.VERSION, Fixtures.NONCE, ""));
         List<String> swept = Fixtures.missingOf(Fixtures.scopes());
         c.put("apply_success_left_out", () -> CARDS.outcome(new ApplyOutcome(Kind.SUCCESS, 0, "success", Fixtures.LOG_ID, null,
-                swept, Fixtures.quota(4), null, List.of("contact:user.employee_id:readonly"), null), Fixtures.VERSION, Fixtures.NONCE));
+                swept, Fixtures.quota(4), null, List.of("contact:user.employee_id:readonly"), null), Fixtures.VERSION, Fixtures.NONCE, ""));
         c.put("apply_success_none_left_out", () -> CARDS.outcome(new ApplyOutcome(Kind.SUCCESS, 0, "success", Fixtures.LOG_ID,
-                null, swept, Fixtures.quota(4), null, List.of(), null), Fixtures.VERSION, Fixtures.NONCE));
+                null, swept, Fixtures.quota(4), null, List.of(), null), Fixtures.VERSION, Fixtures.NONCE, ""));
         c.put("apply_quota_exhausted_newer", () -> CARDS.outcome(new ApplyOutcome(Kind.QUOTA_EXHAUSTED, 212003,
                 "approval over limit", Fixtures.LOG_ID, null, swept, Fixtures.quota(Quota.LIMIT), null, null,
-                new Quota("2ed263bf32cf1651", "1.5.0", 0, false, null, null)), Fixtures.VERSION, Fixtures.NONCE));
+                new Quota("2ed263bf32cf1651", "1.5.0", 0, false, null, null)), Fixtures.VERSION, Fixtures.NONCE, ""));
         c.putAll(com.permissionbot.diagnose.DiagnoseGoldenCases.cases(r));
         c.putAll(com.permissionbot.approval.ApprovalGoldenCases.cases(r));
         c.putAll(com.permissionbot.doctor.DoctorGoldenCases.cases(r));
         var grants = new com.permissionbot.chat.GrantCards(r);
         var request = new com.permissionbot.store.ApplyRequest(7, "tenant_1", "oc_chat", "om_card", "ou_alice", Fixtures.VERSION,
-                List.of("approval:approval", "contact:user.base:readonly"), "pending", java.time.Instant.parse("2026-11-20T08:00:00Z"), null);
+                List.of("approval:approval", "contact:user.base:readonly"), "pending", java.time.Instant.parse("2026-11-20T08:00:00Z"), null,
+                "审批流要用：同步请假单 (sync leave requests)");
         c.put("grant_granted", () -> grants.granted(request, java.time.Duration.ofMinutes(95)));
         c.put("grant_partial", () -> grants.partlyGranted(request, List.of("approval:approval"), List.of("contact:user.base:readonly")));
         c.put("grant_expired", () -> grants.expired(request, java.time.Duration.ofDays(7)));
@@ -91,10 +92,21 @@ class CardGoldenTest {
                 List.of("approval:approval"), request.createdAt(), Fixtures.quota(3), Fixtures.NONCE));
         var granted = new com.permissionbot.store.ApplyRequest(5, "tenant_1", "oc_chat", "om_card2", "ou_alice", Fixtures.VERSION,
                 List.of("im:message"), "granted", java.time.Instant.parse("2026-11-18T02:00:00Z"),
-                java.time.Instant.parse("2026-11-18T03:35:00Z"));
+                java.time.Instant.parse("2026-11-18T03:35:00Z"), "");
         var expired = new com.permissionbot.store.ApplyRequest(3, "tenant_1", "oc_chat", "om_card3", "ou_alice", Fixtures.VERSION,
                 List.of("calendar:calendar", "drive:drive", "docx:document", "wiki:wiki", "sheets:spreadsheet", "bitable:app"),
-                "expired", java.time.Instant.parse("2026-11-01T02:00:00Z"), null);
+                "expired", java.time.Instant.parse("2026-11-01T02:00:00Z"), null, "");
+        String console = com.permissionbot.scopes.ConsoleLink.url("https://open.feishu.cn", "cli_a5d611352af9d00b",
+                List.of(), "tenant");
+        Duration week = Duration.ofDays(7);
+        c.put("ops_request", () -> grants.opsRequest(request, "pending", List.of(), Fixtures.quota(4), request.createdAt(), week, console));
+        c.put("ops_request_no_reason", () -> grants.opsRequest(granted, "pending", List.of(), Fixtures.quota(4), granted.createdAt(),
+                week, console));
+        c.put("ops_request_partial", () -> grants.opsRequest(request, "partial", List.of("contact:user.base:readonly"), Fixtures.quota(5),
+                now, week, console));
+        c.put("ops_request_granted", () -> grants.opsRequest(request, "granted", List.of(), Fixtures.quota(5), now, week, console));
+        c.put("ops_request_expired", () -> grants.opsRequest(request, "expired", request.scopes(), Fixtures.quota(5),
+                request.createdAt().plus(week), week, console));
         c.put("my_requests", () -> grants.mine(List.of(request, granted, expired), now));
         c.put("my_requests_closed", () -> grants.mine(List.of(granted), now));
         c.put("my_requests_none", () -> grants.mine(List.of(), now));

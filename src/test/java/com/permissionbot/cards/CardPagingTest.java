@@ -2,11 +2,15 @@ package com.permissionbot.cards;
 
 import com.permissionbot.support.CardJson;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.permissionbot.chat.GrantCards;
 import com.permissionbot.chat.ScopeCards;
 import com.permissionbot.feishu.ScopeGrant;
 import com.permissionbot.scopes.ScopeStatus;
+import com.permissionbot.store.ApplyRequest;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -45,6 +49,28 @@ class CardPagingTest {
         assertEquals(250, missing.size());
         List<String> all = walk(p -> CARDS.status(s, p), "status", "missing", "granted");
         assertEquals(500, all.size());
+    }
+
+    @Test
+    void the_admins_card_and_my_requests_fit_with_the_longest_hostile_reasons_and_500_scopes() {
+        GrantCards grants = new GrantCards(Fixtures.RENDERER);
+        String reason = com.permissionbot.domain.Reason.of("<{".repeat(5_000));
+        List<String> scopes = Fixtures.many(500, 0).ungranted();
+        List<ApplyRequest> requests = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            requests.add(new ApplyRequest(i, "t", "oc", "om", "ou_a", "1.0.0", i == 0 ? scopes : List.of("im:message"), ApplyRequest.PENDING,
+                    Instant.parse("2025-01-01T00:00:00Z"), null, reason));
+        }
+        for (String status : List.of(ApplyRequest.PENDING, ApplyRequest.PARTIAL, ApplyRequest.GRANTED, ApplyRequest.EXPIRED)) {
+            Card c = grants.opsRequest(requests.get(0), status, scopes, Fixtures.quota(3), Instant.parse("2025-01-02T00:00:00Z"),
+                    Duration.ofDays(7), "https://open.feishu.cn/app");
+            assertTrue(c.bytes() < CardRenderer.MAX_BYTES, status + ": " + c.bytes());
+            assertTrue(CardText.of(CardJson.tree(c), "en_us").contains("more"), "the rest of the scopes are counted");
+        }
+        Card mine = grants.mine(requests, Instant.parse("2025-01-02T00:00:00Z"));
+        assertTrue(mine.bytes() < CardRenderer.MAX_BYTES, "my requests: " + mine.bytes());
+        long shown = CardText.of(CardJson.tree(mine), "en_us").lines().filter(l -> l.startsWith("- 2025")).count();
+        assertTrue(shown > 0 && shown < 20, "as many as fit: " + shown);
     }
 
     @Test

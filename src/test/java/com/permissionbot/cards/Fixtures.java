@@ -19,6 +19,7 @@ final class Fixtures {
     static final String NONCE = "n-5f1c2a9e";
     static final String LOG_ID = "20250314173000C5A4E1B2D3F4A5B6C7";
     static final String REQUESTER = "ou_7d8a6e6df7621556ce0d21922b676706";
+    static final String REASON = "日历同步要读请假单 (the calendar sync reads leave requests)";
 
     private Fixtures() {}
 

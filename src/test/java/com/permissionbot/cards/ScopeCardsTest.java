@@ -27,7 +27,7 @@ class ScopeCardsTest {
     void every_outcome_kind_has_a_template_that_loads_at_start_up() {
         for (Kind k : Kind.values()) {
             assertTrue(Bot.templates().contains(ScopeCards.templateFor(k)), k.name());
-            assertEquals(ScopeCards.templateFor(k), CARDS.outcome(Fixtures.outcome(k), Fixtures.VERSION, "n").name());
+            assertEquals(ScopeCards.templateFor(k), CARDS.outcome(Fixtures.outcome(k), Fixtures.VERSION, "n", "").name());
         }
     }
 
@@ -38,10 +38,12 @@ class ScopeCardsTest {
     }
 
     @Test
-    void retry_after_uncertain_repeats_the_original_click() {
+    void retry_after_uncertain_repeats_the_original_click_with_its_reason() {
         Card original = CARDS.missing(Fixtures.scopes(), Fixtures.quota(3), 1, "n-42");
-        Card uncertain = CARDS.outcome(Fixtures.outcome(Kind.UNCERTAIN), "1.4.0", "n-42");
-        assertEquals(values(original).get(0), values(uncertain).get(0));
+        Card uncertain = CARDS.outcome(Fixtures.outcome(Kind.UNCERTAIN), "1.4.0", "n-42", "a \"quoted\" reason");
+        Map<String, String> retry = new java.util.HashMap<>(values(original).get(0));
+        retry.put(ScopeCards.REASON, "a \"quoted\" reason");
+        assertEquals(retry, values(uncertain).get(0));
     }
 
     @Test
@@ -55,7 +57,7 @@ class ScopeCardsTest {
     @Test
     void callback_values_are_flat_objects_of_strings() {
         List<Card> cards = List.of(CARDS.missing(Fixtures.many(90, 3), Fixtures.quota(3), 2, "n"),
-                CARDS.status(Fixtures.many(90, 3), 2), CARDS.outcome(Fixtures.outcome(Kind.UNCERTAIN), "1.4.0", "n"));
+                CARDS.status(Fixtures.many(90, 3), 2), CARDS.outcome(Fixtures.outcome(Kind.UNCERTAIN), "1.4.0", "n", ""));
         for (Card c : cards) {
             for (JsonNode b : CardJson.tree(c).findValues("behaviors")) {
                 JsonNode v = b.get(0).get("value");
@@ -81,8 +83,8 @@ class ScopeCardsTest {
         Set<Kind> noPlatformCode = EnumSet.of(Kind.SUCCESS, Kind.NOT_ALLOWED, Kind.COOLDOWN);
         for (Kind k : Kind.values()) {
             ApplyOutcome o = Fixtures.outcome(k);
-            String en = CardText.of(CardJson.tree(CARDS.outcome(o, "1.4.0", "n")), "en_us");
-            String zh = CardText.of(CardJson.tree(CARDS.outcome(o, "1.4.0", "n")), "zh_cn");
+            String en = CardText.of(CardJson.tree(CARDS.outcome(o, "1.4.0", "n", "")), "en_us");
+            String zh = CardText.of(CardJson.tree(CARDS.outcome(o, "1.4.0", "n", "")), "zh_cn");
             if (noPlatformCode.contains(k)) {
                 assertFalse(en.contains("log_id"), k.name());
             } else {
@@ -97,18 +99,18 @@ class ScopeCardsTest {
     @Test
     void nothing_to_apply_from_the_bots_own_check_has_no_support_line() {
         ApplyOutcome o = new ApplyOutcome(Kind.NOTHING_TO_APPLY, 0, "", "", null, List.of(), Fixtures.quota(1));
-        assertFalse(CardText.of(CardJson.tree(CARDS.outcome(o, "1.4.0", "n")), "en_us").contains("log_id"));
+        assertFalse(CardText.of(CardJson.tree(CARDS.outcome(o, "1.4.0", "n", "")), "en_us").contains("log_id"));
     }
 
     @Test
     void rate_limited_says_when_to_retry_in_whole_seconds() {
         ApplyOutcome o = new ApplyOutcome(Kind.RATE_LIMITED, 99991400, "limit", "L", Duration.ofMillis(12_400), List.of(), null);
-        assertTrue(CardText.of(CardJson.tree(CARDS.outcome(o, "1.4.0", "n")), "en_us").contains("wait 13 seconds"));
+        assertTrue(CardText.of(CardJson.tree(CARDS.outcome(o, "1.4.0", "n", "")), "en_us").contains("wait 13 seconds"));
     }
 
     @Test
     void success_lists_what_was_requested_and_the_quota() {
-        String en = CardText.of(CardJson.tree(CARDS.outcome(Fixtures.outcome(Kind.SUCCESS), "1.4.0", "n")), "en_us");
+        String en = CardText.of(CardJson.tree(CARDS.outcome(Fixtures.outcome(Kind.SUCCESS), "1.4.0", "n", "")), "en_us");
         assertTrue(en.contains("- drive:drive:readonly"), en);
         assertTrue(en.contains("4/10"), en);
     }
@@ -117,7 +119,7 @@ class ScopeCardsTest {
     void a_long_sweep_is_cut_with_a_count_of_the_rest() {
         List<String> swept = Fixtures.many(100, 0).ungranted();
         ApplyOutcome o = new ApplyOutcome(Kind.SUCCESS, 0, "success", "L", null, swept, Fixtures.quota(1));
-        String en = CardText.of(CardJson.tree(CARDS.outcome(o, "1.4.0", "n")), "en_us");
+        String en = CardText.of(CardJson.tree(CARDS.outcome(o, "1.4.0", "n", "")), "en_us");
         assertTrue(en.contains("(100 in all)"), en);
         assertTrue(en.contains("…and 60 more"), en);
     }

@@ -40,7 +40,7 @@ class CardActionsTest {
 
     static final Card OUTCOME = new Card("apply_success", "{\"schema\":\"2.0\",\"config\":{\"update_multi\":true},\"body\":{\"elements\":[]}}");
     static final Card WORKING = new Card("working", "{\"schema\":\"2.0\",\"config\":{\"update_multi\":true},\"body\":{\"elements\":[]}}");
-    static final CardClick CLICK = new CardClick("tenant_1", "om_card", "oc_chat", "ou_alice", Map.of("action", "apply"), "c-token");
+    static final CardClick CLICK = new CardClick("tenant_1", "om_card", "oc_chat", "ou_alice", Map.of("action", "apply"), "c-token", Map.of());
 
     @BeforeEach
     void open() {

@@ -25,8 +25,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The playground in Debian's Chromium (no browser download), driven by Playwright for Java: type, see the rendered
- * card, click Apply, see the outcome card (screenshot {@code target/playground.png}); subscribe the group to an
- * approval definition, create an instance and approve it in the admin pane, see the card update in place.
+ * card, click Apply, see the outcome card (screenshot {@code target/playground.png}); type a reason into the card's
+ * form, Apply, see it on the outcome card and on the request card in the admins' chat
+ * ({@code target/playground-reason.png}, {@code target/playground-admins.png}); subscribe the group to an approval
+ * definition, create an instance and approve it in the admin pane, see the card update in place.
  */
 class PlaygroundBrowserTest {
     static final Path CHROMIUM = Paths.get("/usr/bin/chromium");
@@ -129,6 +131,58 @@ class PlaygroundBrowserTest {
 
             assertTrue(problems.isEmpty(), problems.toString());
             assertTrue(offsite.isEmpty(), "the page only talks to the bot: " + offsite);
+            context.close();
+        }
+    }
+
+    @Test
+    void a_person_types_a_reason_applies_and_the_admins_chat_shows_the_request_card() throws Exception {
+        String reason = "Leave sync needs approvals <at id=all></at> **now**";
+        try (SandboxWorld world = SandboxWorld.start(dir);
+             Playwright pw = playwright();
+             Browser browser = chromium(pw)) {
+            BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1440, 900));
+            Page page = context.newPage();
+            List<String> problems = new CopyOnWriteArrayList<>();
+            page.onPageError(e -> problems.add("page error: " + e));
+            page.onConsoleMessage(m -> { if ("error".equals(m.type())) problems.add("console: " + m.text()); });
+
+            page.navigate(world.url("/playground"));
+            page.locator("#lang button[data-lang=en_us]").click();
+            page.locator("#composer-input").fill("missing permissions");
+            page.locator("#composer-send").click();
+            Locator missing = page.locator(".msg.bot .card").filter(new Locator.FilterOptions().setHasText("Missing scopes: 4"));
+            missing.waitFor();
+            Locator input = missing.locator(".form input[name=reason]");
+            assertEquals("Why does the app need these scopes?", input.getAttribute("placeholder"));
+            assertEquals("200", input.getAttribute("maxlength"), "the card's max_length");
+            assertTrue(missing.locator(".form label").textContent().contains("Reason (optional"), missing.textContent());
+            input.fill(reason);
+            Files.createDirectories(SCREENSHOT.getParent());
+            page.screenshot(new Page.ScreenshotOptions().setPath(SCREENSHOT.resolveSibling("playground-reason.png")));
+
+            missing.locator("button", new Locator.LocatorOptions().setHasText("Apply")).click();
+            Locator outcome = page.locator(".msg.bot .card").filter(new Locator.FilterOptions().setHasText("Request sent to the admin"));
+            outcome.waitFor();
+            assertTrue(outcome.textContent().contains("Your reason: " + reason), "the reason as typed, inert: " + outcome.textContent());
+            assertEquals(0, outcome.locator(".mention").count());
+
+            page.locator("#conv-admins").click();
+            page.locator("#chat-title", new Page.LocatorOptions().setHasText("# Admins")).waitFor();
+            assertTrue(page.locator("#composer").isHidden(), "nobody talks to the bot in the admins' chat");
+            Locator request = page.locator(".msg.bot .card").filter(new Locator.FilterOptions().setHasText("Permission request"));
+            request.waitFor();
+            String text = request.textContent();
+            assertTrue(text.contains("Reason: " + reason) && text.contains("Waiting for an admin") && text.contains("1/10"), text);
+            assertEquals("Alice", request.locator(".person[data-open-id=ou_alice] .person-name").textContent(), "who asked, by name");
+            assertEquals(0, request.locator(".mention").count(), "the reason's <at id=all> stays text");
+            assertTrue(request.locator("li").allTextContents().contains("contact:user.base:readonly"), text);
+            assertTrue(request.locator("button", new Locator.LocatorOptions().setHasText("Open the app's permissions page")).isVisible());
+
+            page.locator("#application").getByText("contact:user.base:readonly").waitFor();
+            page.screenshot(new Page.ScreenshotOptions().setPath(SCREENSHOT.resolveSibling("playground-admins.png")));
+            System.out.println("playground screenshots: " + SCREENSHOT.resolveSibling("playground-admins.png").toAbsolutePath());
+            assertTrue(problems.isEmpty(), problems.toString());
             context.close();
         }
     }

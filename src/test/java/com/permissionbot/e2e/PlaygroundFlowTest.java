@@ -93,6 +93,27 @@ class PlaygroundFlowTest {
         assertTrue(SandboxWorld.button(allGranted.path("card"), "apply").isEmpty());
     }
 
+    @Test
+    void a_reason_submitted_with_the_form_shows_in_the_admins_chat() {
+        world = SandboxWorld.start(dir);
+        JsonNode admins = world.state().path("admins");
+        assertEquals(Playground.ADMINS_CHAT_ID, admins.path("chatId").asText(), "sandbox mode seeds the admins' chat as the ops chat");
+        JsonNode missing = ask(world.p2pChat(), "missing permissions");
+        ObjectNode click = JSON.createObjectNode().put("messageId", missing.path("id").asText()).put("user", SandboxWorld.ALICE)
+                .put("name", "apply");
+        click.set("value", SandboxWorld.button(missing.path("card"), "apply").orElseThrow());
+        click.putObject("formValue").put("reason", "for the leave sync <at id=all></at>");
+        JsonNode answer = world.post("/click", click);
+        assertTrue(answer.path("card").toString().contains("for the leave sync &#60;at id=all&#62;"), answer.toString());
+
+        JsonNode request = world.await(Playground.ADMINS_CHAT_ID, m -> "Permission request".equals(title(m.path("card"))),
+                Duration.ofSeconds(10)).orElseThrow(() -> new AssertionError("no request card in the admins' chat"));
+        assertTrue(request.path("card").toString().contains("for the leave sync &#60;at id=all&#62;"), request.toString());
+
+        click.set("formValue", JSON.createObjectNode().putArray("reason"));
+        assertEquals(400, world.raw("POST", "/playground/api/click", click.toString()).statusCode(), "inputs are texts");
+    }
+
     private JsonNode clickApply(JsonNode message) {
         ObjectNode click = JSON.createObjectNode().put("messageId", message.path("id").asText()).put("user", SandboxWorld.ALICE);
         click.set("value", SandboxWorld.button(message.path("card"), "apply").orElseThrow());

@@ -43,8 +43,7 @@ final class SandboxWorld implements AutoCloseable {
         SandboxPlatform platform = new SandboxPlatform();
         App app = null;
         try {
-            BotConfig.Feishu feishu = platform.start(cfg.feishu(), Database.sqliteFile(cfg.databaseUrl()));
-            app = App.create(cfg.withFeishu(feishu), Clock.systemUTC()).start();
+            app = App.create(platform.configure(cfg, Database.sqliteFile(cfg.databaseUrl())), Clock.systemUTC()).start();
             platform.attach(app);
             return new SandboxWorld(platform, app);
         } catch (RuntimeException e) {

@@ -103,7 +103,7 @@ class GrantFollowUpTest extends FunctionalTest {
         long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!bot.app.store().openApplyRequests(platform.config().tenantKey()).isEmpty() && System.nanoTime() < end) BotHarness.sleep(20);
         assertTrue(bot.app.store().openApplyRequests(platform.config().tenantKey()).isEmpty(), "the watcher saw the grant");
-        assertEquals(2, bot.app.store().outboxDepth(), "the card update and the reply are owed");
+        assertEquals(3, bot.app.store().outboxDepth(), "the card update, the reply and the admins' card update are owed");
         BotHarness.sleep(1000);
         assertTrue(platform.messages().stream().noneMatch(s -> missing.messageId().equals(s.parentId())), "nothing got through yet");
 
@@ -116,6 +116,8 @@ class GrantFollowUpTest extends FunctionalTest {
                 "one granted notice");
         assertTrue(said.stream().anyMatch(s -> s.kind() == SentMessage.Kind.PATCH && s.messageId().equals(missing.messageId())
                 && s.content().toString().contains("granted")));
+        assertTrue(said.stream().anyMatch(s -> s.kind() == SentMessage.Kind.PATCH && s.content().toString().contains("Granted by")),
+                "the admins' card in oc_ops follows");
         assertEquals(0, bot.app.store().outboxDepth());
     }
 }

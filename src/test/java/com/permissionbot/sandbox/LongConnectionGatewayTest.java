@@ -405,7 +405,7 @@ class LongConnectionGatewayTest {
         FrameClient c = connect();
         assertTrue(gateway.awaitConnections(1, WAIT));
         Delivery d = gateway.push(gateway.events().cardAction(PlatformEvents.newEventId(), "c-00000000", "om_none", "oc_x",
-                ALICE, Envelope.object(), null));
+                ALICE, Envelope.object(), null, null));
         Pbbp2.Frame f = c.awaitData(WAIT);
         c.ack(f, 200, "{\"toast\":{\"type\":\"info\",\"content\":\"hi\"}}");
         EventPusher.CallbackResult r = d.answer().get(5, TimeUnit.SECONDS);

@@ -80,7 +80,7 @@ class ScopeServiceTest {
     }
 
     private ApplyOutcome apply(ScopeService s, String who) {
-        return s.apply(TENANT, CHAT, CARD, who);
+        return s.apply(TENANT, CHAT, CARD, who, "");
     }
 
     // --- success and the ledger
@@ -207,7 +207,7 @@ class ScopeServiceTest {
         throwing.scope("im:message", false);
         ScopeService s = new ScopeService(throwing, RetryPolicy.immediate(), store, clock,
                 new BotConfig.Apply(Set.of(), COOLDOWN, "", java.time.Duration.ofSeconds(2)), "1.0.0", "test");
-        ApplyOutcome o = s.apply(TENANT, CHAT, CARD, ALICE);
+        ApplyOutcome o = s.apply(TENANT, CHAT, CARD, ALICE, "");
         assertEquals(Kind.UNCERTAIN, o.kind());
         assertEquals(0, o.quota().used());
     }
@@ -387,7 +387,7 @@ class ScopeServiceTest {
             String who = "ou_" + i;
             Callable<ApplyOutcome> c = () -> {
                 go.await();
-                return s.apply(TENANT, CHAT, CARD, who);
+                return s.apply(TENANT, CHAT, CARD, who, "");
             };
             futures.add(pool.submit(c));
         }

@@ -112,6 +112,7 @@ class PostgresStoreTest extends StoreContract {
                     + " transport_reports, prepared_cards");
             s.execute("ALTER TABLE card_actions DROP COLUMN deadline");
             s.execute("ALTER TABLE apply_guard DROP COLUMN started_by");
+            s.execute("ALTER TABLE apply_requests DROP COLUMN reason");
             s.execute("DELETE FROM schema_version WHERE version > 2");
         }
         store.close();
@@ -135,6 +136,7 @@ class PostgresStoreTest extends StoreContract {
         assertEquals(versions(Migrations.latest()), schemaVersions(database));
         store = JdbcStore.open(Postgres.server().herokuUrl(database));
         assertEquals(1, store.openApplyRequests("t1").size(), "rows of the older version are kept");
+        assertEquals("", store.openApplyRequests("t1").get(0).reason(), "and have no reason");
         assertTrue(store.tryLease("watch:t1", "a", Instant.now(), java.time.Duration.ofMinutes(1)), "the new tables work");
     }
 

@@ -384,6 +384,21 @@ public abstract class StoreContract {
     }
 
     @Test
+    void a_request_keeps_its_reason_exactly_and_one_without_a_reason_has_an_empty_one() {
+        String reason = "给「日历同步」用 \"quoted\" 'single' \\ ${var} <at id=all></at> 😀" + "x".repeat(150);
+        ApplyRequest with = store.saveApplyRequest(ApplyRequest.pending("t1", "oc_1", "om_1", "ou_a", "1.0.0",
+                List.of("im:message"), reason, t0));
+        ApplyRequest without = store.saveApplyRequest(ApplyRequest.pending("t1", "oc_1", "om_2", "ou_a", "1.0.0",
+                List.of("im:message"), t0.plusSeconds(1)));
+        assertEquals(reason, with.reason());
+        assertEquals("", without.reason());
+        assertEquals(List.of(reason, ""), store.openApplyRequests("t1").stream().map(ApplyRequest::reason).toList());
+        assertEquals(List.of("", reason), store.applyRequestsBy("ou_a").stream().map(ApplyRequest::reason).toList());
+        assertTrue(store.resolveApplyRequest(with.id(), ApplyRequest.GRANTED, t0.plusSeconds(60)));
+        assertEquals(reason, store.applyRequestsOf("t1").get(1).reason(), "resolving keeps it");
+    }
+
+    @Test
     void approval_subscriptions_are_per_chat_and_keep_the_first_registration() {
         String code = "7C468A54-8745-2245-9675-08B7C63E7A85";
         assertTrue(store.addApprovalSubscription(new ApprovalSubscription(code, "oc_1", "t1", "ou_a", t0)));

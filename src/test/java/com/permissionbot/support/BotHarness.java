@@ -96,12 +96,15 @@ public final class BotHarness implements AutoCloseable {
 
     /** Clicks the button with callback action {@code action} on the bot's card {@code card}; returns the callback's answer. */
     public JsonNode click(SentMessage card, String operator, String action) {
-        java.util.Map<String, String> value = CardJson.button(card.content(), action);
+        return submit(card, operator, action, Map.of());
+    }
+
+    /** Types {@code form} (input name to text) into the card's form and clicks its submit button {@code action}. */
+    public JsonNode submit(SentMessage card, String operator, String action, Map<String, String> form) {
+        Map<String, String> value = CardJson.button(card.content(), action);
         if (value == null) throw new AssertionError("no '" + action + "' button on " + card.content());
-        java.util.List<String> kv = new java.util.ArrayList<>();
-        value.forEach((k, v) -> { kv.add(k); kv.add(v); });
         HttpResponse<String> r = push("/webhook/card", Events.click("ev-click-" + UUID.randomUUID(), card.messageId(), operator,
-                kv.toArray(new String[0])));
+                value, form));
         if (r.statusCode() != 200) throw new AssertionError("callback answered " + r.statusCode() + ": " + r.body());
         return json(r.body());
     }

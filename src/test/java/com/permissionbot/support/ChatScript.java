@@ -55,6 +55,8 @@ public final class ChatScript implements AutoCloseable {
     private String cardChat;
     private CardAnswer answer;
     private CardClick lastClick;
+    private final BotConfig cfg;
+    private final List<Outbox> replicaOutboxes = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public ChatScript(Path dir) {
         this(dir, "");
@@ -65,12 +67,23 @@ public final class ChatScript implements AutoCloseable {
         db = dir.resolve("script-" + System.nanoTime() + ".db");
         store = JdbcStore.open("jdbc:sqlite:" + db);
         outbox = TestOutbox.over(store, platform, clock);
-        BotConfig cfg = new ConfigLoader(Map.of("FEISHU_APP_ID", APP_ID, "FEISHU_APP_SECRET", "secret",
+        cfg = new ConfigLoader(Map.of("FEISHU_APP_ID", APP_ID, "FEISHU_APP_SECRET", "secret",
                 "FEISHU_VERIFICATION_TOKEN", "vtoken", "FEISHU_ENCRYPT_KEY", "key", "FEISHU_APP_VERSION", VERSION,
                 "DATABASE_URL", "jdbc:sqlite:" + db)).parse(yaml);
-        bot = new Bot(cfg, store, platform, RetryPolicy.immediate(), outbox, clock, "test", work,
-                () -> new Conversation.BotSelf("ou_bot", "Permission Bot"), store::transportReports);
+        bot = bot(outbox, "test");
         platform.platformClock = clock::instant;
+    }
+
+    /** Another replica: a bot with its own name and outbox over the same database, platform and clock. */
+    public Bot replica(String owner) {
+        Outbox o = TestOutbox.over(store, platform, clock, owner);
+        replicaOutboxes.add(o);
+        return bot(o, owner);
+    }
+
+    private Bot bot(Outbox o, String owner) {
+        return new Bot(cfg, store, platform, RetryPolicy.immediate(), o, clock, owner, work,
+                () -> new Conversation.BotSelf("ou_bot", "Permission Bot"), store::transportReports);
     }
 
     /** Who speaks and clicks from now on. */
@@ -141,12 +154,22 @@ public final class ChatScript implements AutoCloseable {
 
     /** Clicks the card's button whose callback action is {@code action}. */
     public ChatScript clicks(String action) {
-        Map<String, String> value = CardJson.button(CardJson.tree(card), action);
-        assertNotNull(value, "card " + card.name() + " has no '" + action + "' button");
-        lastClick = new CardClick(TENANT, cardMessageId, cardChat, user, value, "c-token");
+        return submits(action, Map.of());
+    }
+
+    /** Types into the card's form ({@code form}: input name to text) and clicks its submit button {@code action}. */
+    public ChatScript submits(String action, Map<String, String> form) {
+        lastClick = click(action, form);
         answer = bot.actions.handle(lastClick);
         if (answer.card() != null) card = answer.card();
         return this;
+    }
+
+    /** The click on the card's button {@code action} with {@code form} typed in, as the platform would bring it (not handled). */
+    public CardClick click(String action, Map<String, String> form) {
+        Map<String, String> value = CardJson.button(CardJson.tree(card), action);
+        assertNotNull(value, "card " + card.name() + " has no '" + action + "' button");
+        return new CardClick(TENANT, cardMessageId, cardChat, user, value, "c-token", form);
     }
 
     /** The same click once more (a double click, or the platform re-sending it). */
@@ -203,6 +226,7 @@ public final class ChatScript implements AutoCloseable {
 
     @Override
     public void close() {
+        replicaOutboxes.forEach(Outbox::close);
         outbox.close();
         work.shutdownNow();
         store.close();

@@ -58,12 +58,24 @@ public final class Events {
 
     /** A card.action.trigger callback on {@code messageId} by {@code operator} with a flat string value. */
     public static String click(String eventId, String messageId, String operator, String... keyValues) {
+        java.util.Map<String, String> value = new java.util.LinkedHashMap<>();
+        for (int i = 0; i + 1 < keyValues.length; i += 2) value.put(keyValues[i], keyValues[i + 1]);
+        return click(eventId, messageId, operator, value, java.util.Map.of());
+    }
+
+    /**
+     * A click on {@code messageId}'s button with {@code value}; with a {@code form} (input name to text), the submit of
+     * the form the button is in, whose inputs come as {@code action.form_value}.
+     */
+    public static String click(String eventId, String messageId, String operator, java.util.Map<String, String> value,
+                               java.util.Map<String, String> form) {
         ObjectNode root = header(eventId, "card.action.trigger");
         ObjectNode ev = root.putObject("event");
         ev.putObject("operator").put("open_id", operator).put("tenant_key", "tenant_sandbox");
         ev.put("token", "c-update-token");
-        ObjectNode value = ev.putObject("action").put("tag", "button").putObject("value");
-        for (int i = 0; i + 1 < keyValues.length; i += 2) value.put(keyValues[i], keyValues[i + 1]);
+        ObjectNode action = ev.putObject("action").put("tag", "button");
+        value.forEach(action.putObject("value")::put);
+        if (!form.isEmpty()) form.forEach(action.putObject("form_value")::put);
         ev.put("host", "im_message");
         ev.putObject("context").put("open_message_id", messageId).put("open_chat_id", "oc_p2p_alice");
         return root.toString();
