@@ -429,6 +429,7 @@ public final class LongConnection implements AutoCloseable {
     }
 
     private void handle(Link l, Pbbp2.Frame f, byte[] payload, long whole) {
+        health.accepted(); // the connection is authenticated; noted before the intake, so a doctor it asks for sees it
         CompletableFuture<Received> verdict;
         try {
             verdict = intake.receive(new String(payload, StandardCharsets.UTF_8), Source.LONG_CONNECTION);
@@ -458,10 +459,10 @@ public final class LongConnection implements AutoCloseable {
             health.refused(x.metricReason());
             log.warn("long connection {}: refused a payload ({}){}; acknowledged with 200 all the same, as a push again would not mend it",
                     l.id, x.reason(), x.eventId() == null || x.eventId().isEmpty() ? "" : " (event " + x.eventId() + ")");
-        } else {
-            health.accepted();
-            if (r instanceof Received.Answered a) data = CallbackAnswers.current(a.answer());
-            else if (r instanceof Received.Challenge c) data = JSON.createObjectNode().put("challenge", c.challenge()).toString();
+        } else if (r instanceof Received.Answered a) {
+            data = CallbackAnswers.current(a.answer());
+        } else if (r instanceof Received.Challenge c) {
+            data = JSON.createObjectNode().put("challenge", c.challenge()).toString();
         }
         long took = System.nanoTime() - whole;
         ObjectNode body = JSON.createObjectNode().put("code", code);

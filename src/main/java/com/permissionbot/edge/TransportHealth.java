@@ -37,7 +37,7 @@ public final class TransportHealth {
         connection = c;
     }
 
-    /** A request that authenticated: stored, answered, echoed or acknowledged. */
+    /** A request that authenticated: signed, over the long connection, or answered by the intake when neither applies. */
     void accepted() {
         lastEvent = clock.instant();
     }

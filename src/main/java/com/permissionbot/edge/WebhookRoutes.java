@@ -122,6 +122,8 @@ public final class WebhookRoutes {
                 return;
             } else if (stale(ctx)) {
                 return;
+            } else {
+                health.accepted(); // before the intake: the doctor this event asks for must see it
             }
         }
         String plain;
