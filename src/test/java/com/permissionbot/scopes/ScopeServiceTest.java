@@ -401,7 +401,7 @@ class ScopeServiceTest {
     // --- status cache
 
     @Test
-    void status_is_cached_for_a_few_seconds_then_read_again() {
+    void status_is_cached_for_a_minute_then_read_again() {
         ScopeService s = service();
         assertTrue(s.status(TENANT).ok());
         s.status(TENANT);
@@ -410,6 +410,41 @@ class ScopeServiceTest {
         assertEquals(1, platform.listCalls.get());
         clock.advance(Duration.ofMillis(1));
         assertEquals(List.of("contact:user.id:readonly"), s.status(TENANT).value().granted());
+        assertEquals(2, platform.listCalls.get());
+    }
+
+    @Test
+    void a_failed_status_is_kept_only_a_few_seconds() {
+        platform.listFails(FakeGateway.fail(212100, 400));
+        ScopeService s = service();
+        assertFalse(s.status(TENANT).ok());
+        s.status(TENANT);
+        assertEquals(1, platform.listCalls.get(), "not asked again by every message");
+        platform.listFails(null);
+        clock.advance(ScopeService.FAILED_STATUS_TTL);
+        assertTrue(s.status(TENANT).ok());
+        assertEquals(2, platform.listCalls.get());
+    }
+
+    @Test
+    void a_failed_fresh_read_leaves_the_cached_list_to_the_chat() {
+        ScopeService s = service();
+        s.status(TENANT);
+        platform.listFails(FakeGateway.fail(212100, 400));
+        assertFalse(s.freshStatus(TENANT).ok());
+        assertTrue(s.status(TENANT).ok());
+        assertEquals(2, platform.listCalls.get());
+    }
+
+    @Test
+    void a_fresh_read_refreshes_the_cache() {
+        ScopeService s = service();
+        s.status(TENANT);
+        platform.grantAll();
+        clock.advance(ScopeService.STATUS_TTL.minusSeconds(1));
+        s.freshStatus(TENANT);
+        clock.advance(ScopeService.STATUS_TTL.minusSeconds(1));
+        assertEquals(List.of(), s.status(TENANT).value().ungranted());
         assertEquals(2, platform.listCalls.get());
     }
 
