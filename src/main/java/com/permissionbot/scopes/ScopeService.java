@@ -38,8 +38,9 @@ public final class ScopeService {
     /**
      * The scopes APIs are specially rate-limited (https://open.feishu.cn/document/application-v6/scope/list), and
      * tenants on smaller plans have a monthly budget of API calls: by default the chat reads a list at most this old (one
-     * call per tenant a minute however many ask; {@code follow.scopes_cache_seconds}). Apply and each check of the grant
-     * watcher read afresh and refresh it.
+     * call per tenant a minute however many ask; {@code follow.scopes_cache_seconds}), and the app version the cards show
+     * too. Apply and each check of the grant watcher read the list afresh and refresh it; Apply and "quota" read the
+     * version afresh.
      */
     static final Duration STATUS_TTL = Duration.ofSeconds(60);
     /** A failed read is kept this long, so a rate-limited or failing platform is not asked again by every message. */
@@ -98,7 +99,7 @@ public final class ScopeService {
         this.store = store;
         this.clock = clock;
         this.policy = policy;
-        this.online = new OnlineVersion(gateway, retry, clock, configuredVersion, policy.fallbackVersion());
+        this.online = new OnlineVersion(gateway, retry, clock, configuredVersion, policy.fallbackVersion(), listCache);
         this.statusCache = Caffeine.newBuilder()
                 .expireAfter(new KeptFor(listCache))
                 .maximumSize(10_000)
@@ -136,7 +137,7 @@ public final class ScopeService {
     }
 
     /**
-     * The version the quota counts against, at most a few seconds old: {@code FEISHU_APP_VERSION} if set, else the
+     * The version the quota counts against, as old as the cached scopes list at most: {@code FEISHU_APP_VERSION} if set, else the
      * applications API, else {@code apply.fallback_version}, else {@value #UNKNOWN_VERSION}.
      */
     public String currentVersion() {
