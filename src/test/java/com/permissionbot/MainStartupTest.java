@@ -65,6 +65,14 @@ class MainStartupTest {
     }
 
     @Test
+    void the_class_archive_training_answers_in_sandbox_mode_and_exits_cleanly() throws Exception {
+        // the archive itself is recorded by `mvn package` from the jar (the JVM archives no class directories)
+        Run r = main(Path.of("").toAbsolutePath(), Map.of(), "class-archive-training");
+        assertEquals(0, r.exit(), r.stdout() + r.stderr());
+        assertFalse(r.stdout().contains(" ERROR ") || r.stdout().contains(" WARN "), r.stdout());
+    }
+
+    @Test
     void the_doctor_command_prints_only_its_table_and_exits_with_its_verdict() throws Exception {
         try (var platform = com.permissionbot.sandbox.PlatformEmulator.start()) {
             Run r = main(dir, Map.of("FEISHU_APP_ID", platform.config().appId(), "FEISHU_APP_SECRET", "not-the-secret",
