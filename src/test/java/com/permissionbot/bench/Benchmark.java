@@ -82,8 +82,8 @@ public final class Benchmark {
                 Server bot = Server.bot(platform, dir);
                 Load a = load(bot, platform, seconds, "a", dir);
                 System.out.printf("(a) %.0f req/s, %.0f µs CPU per request, backlog worked off in %d ms; at %d/s %s; RSS %d MB;"
-                        + " %d non-200; logs in %s%n", a.throughput, a.cpuUsPerRequest, a.backlogMs, RATE, a.latency,
-                        bot.rssKb() / 1024, a.errors, dir);
+                        + " started in %d ms; %d non-200; logs in %s%n", a.throughput, a.cpuUsPerRequest, a.backlogMs, RATE, a.latency,
+                        bot.rssKb() / 1024, bot.startupMs, a.errors, dir);
                 String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(bot.url("/metrics"))).build(),
                         HttpResponse.BodyHandlers.ofString()).body();
                 metrics.lines().filter(l -> l.startsWith("bot_ack")).forEach(System.out::println);
@@ -419,8 +419,21 @@ public final class Benchmark {
         throw new IllegalStateException("no reply to " + parent);
     }
 
-    /** Every server runs with the JVM options the Procfile gives the bot. */
-    static final List<String> JVM = List.of("-Xmx256m", "-XX:+UseSerialGC");
+    /** The bot runs with the Procfile's JVM options; the other servers too, but for the bot's class-data archive. */
+    static final List<String> BOT_JVM = procfileOptions();
+    static final List<String> JVM = BOT_JVM.stream().filter(o -> !o.startsWith("-XX:SharedArchiveFile")).toList();
+
+    /** {@code web: java <options> ${JAVA_OPTS:-<defaults>} -jar …}: the options with the defaults. */
+    static List<String> procfileOptions() {
+        try {
+            String line = Files.readString(Path.of("Procfile")).strip();
+            String opts = line.substring(line.indexOf("java ") + 5, line.indexOf(" -jar "))
+                    .replaceAll("\\$\\{JAVA_OPTS:-([^}]*)}", "$1");
+            return List.of(opts.trim().split("\\s+"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     /** A server process under test. */
     static final class Server {
@@ -470,10 +483,15 @@ public final class Benchmark {
             int port = freePort();
             var c = platform.config();
             List<String> cmd = new ArrayList<>(List.of(java()));
-            cmd.addAll(JVM);
+            cmd.addAll(BOT_JVM);
             String extra = System.getenv("BENCH_BOT_OPTS");
             if (extra != null && !extra.isBlank()) cmd.addAll(List.of(extra.trim().split("\\s+")));
-            cmd.addAll(List.of("-jar", Path.of("target/permission-bot.jar").toAbsolutePath().toString()));
+            // the Procfile's relative paths (the jar, its class-data archive) from the run's folder
+            Path target = dir.resolve("target");
+            if (!Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                Files.createSymbolicLink(target, Path.of("target").toAbsolutePath());
+            }
+            cmd.addAll(List.of("-jar", "target/permission-bot.jar"));
             ProcessBuilder pb = new ProcessBuilder(cmd)
                     .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("bot.log").toFile());
             pb.environment().putAll(Map.of("FEISHU_APP_ID", c.appId(), "FEISHU_APP_SECRET", c.appSecret(),
