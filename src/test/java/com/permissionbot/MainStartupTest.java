@@ -42,14 +42,18 @@ class MainStartupTest {
                 || k.equals("LOG_LEVEL"));
         e.put("PORT", "0");
         e.putAll(env);
-        Path out = Files.createTempFile(cwd, "stdout", ".txt");
-        Path err = Files.createTempFile(cwd, "stderr", ".txt");
+        // outside cwd: one test runs in the project's folder
+        Path out = Files.createTempFile("stdout", ".txt");
+        Path err = Files.createTempFile("stderr", ".txt");
         Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("Main did not stop within 60 s:\n" + Files.readString(out) + Files.readString(err));
         }
-        return new Run(p.exitValue(), Files.readString(err), Files.readString(out));
+        Run run = new Run(p.exitValue(), Files.readString(err), Files.readString(out));
+        Files.delete(out);
+        Files.delete(err);
+        return run;
     }
 
     @Test
