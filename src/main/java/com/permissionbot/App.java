@@ -83,7 +83,7 @@ public final class App implements AutoCloseable {
             reportTransport();
             return store.transportReports(since);
         });
-        this.inbox = new Inbox(store, clock, cfg.inbox().lease(), cfg.inbox().retention(), owner);
+        this.inbox = new Inbox(store, clock, cfg.inbox().lease(), owner);
         Map<String, EventHandler> handlers = new HashMap<>();
         bot.registry.events().forEach((type, event) -> handlers.put(type, row -> event.run(row.eventId(), row.payload())));
         this.worker = new InboxWorker(store, inbox, clock, cfg.inbox(), owner, handlers);
@@ -110,9 +110,16 @@ public final class App implements AutoCloseable {
         });
     }
 
-    /** Opens the store named by the config and the SDK gateway, then builds the app. */
+    /** Opens the store named by the config and the SDK gateway (side by side: each takes a few hundred ms), then builds the app. */
     public static App create(BotConfig cfg, Clock clock) {
-        return new App(cfg, JdbcStore.open(cfg.databaseUrl()), new SdkFeishuGateway(cfg.feishu(), clock), clock);
+        var gateway = java.util.concurrent.CompletableFuture.supplyAsync(() -> new SdkFeishuGateway(cfg.feishu(), clock));
+        Store store = JdbcStore.open(cfg.databaseUrl());
+        try {
+            return new App(cfg, store, gateway.join(), clock);
+        } catch (java.util.concurrent.CompletionException e) {
+            store.close();
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
     }
 
     public App start() {

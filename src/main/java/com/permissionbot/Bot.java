@@ -61,7 +61,8 @@ public final class Bot {
         // the admins' card links the app's permissions page in the developer console (the link Feishu itself gives)
         OpsRequests ops = new OpsRequests(grantCards, store, cfg.follow().opsChatId(), cfg.follow().horizon(),
                 ConsoleLink.url(cfg.feishu().consoleOrigin(), cfg.feishu().appId(), List.of(), "tenant"));
-        scopes = new ScopeService(gateway, retry, store, clock, cfg.apply(), cfg.feishu().appVersion(), owner, ops, outbox::wake);
+        scopes = new ScopeService(gateway, retry, store, clock, cfg.apply(), cfg.feishu().appVersion(), owner,
+                cfg.follow().scopesCache(), ops, outbox::wake);
         approvals = new ApprovalService(gateway, retry, store, clock, cfg.approvalCodes(), owner);
         ApprovalCards approvalCards = new ApprovalCards(cards);
         GrantNotices notices = new GrantNotices(grantCards, scopes, store, cfg.follow().horizon(), cfg.follow().opsChatId(),

@@ -3,6 +3,7 @@ package com.permissionbot;
 import com.permissionbot.config.BotConfig;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.ServiceLoader;
 
@@ -23,10 +24,22 @@ public interface LocalPlatform extends AutoCloseable {
         return "";
     }
 
-    /** Starts the platform and returns {@code cfg} pointed at it: its Feishu settings, and its admins' chat as the ops chat. */
+    /**
+     * A scopes list the chat shows here is at most this old: the playground's admin pane grants in a click, and no
+     * tenant's API budget is at stake.
+     */
+    Duration SCOPES_CACHE = Duration.ofSeconds(5);
+
+    /**
+     * Starts the platform and returns {@code cfg} pointed at it: its Feishu settings, its admins' chat as the ops chat
+     * (unless one is configured), and the scopes list cached at most {@link #SCOPES_CACHE}.
+     */
     default BotConfig configure(BotConfig cfg, Optional<Path> database) {
         BotConfig local = cfg.withFeishu(start(cfg.feishu(), database));
-        return local.follow().opsChatId().isEmpty() ? local.withOpsChatId(adminsChatId()) : local;
+        BotConfig.Follow f = local.follow();
+        if (f.opsChatId().isEmpty()) f = f.withOpsChatId(adminsChatId());
+        if (f.scopesCache().compareTo(SCOPES_CACHE) > 0) f = f.withScopesCache(SCOPES_CACHE);
+        return local.withFollow(f);
     }
 
     /** Lets the platform push events to the running bot (and serve its pages). */

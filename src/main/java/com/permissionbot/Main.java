@@ -11,16 +11,21 @@ import java.time.Clock;
 
 /**
  * Starts the bot: real mode with {@code FEISHU_APP_ID}, else sandbox mode with a local Open Platform; with the argument
- * {@code doctor}, checks the deployment instead ({@link DoctorCommand}).
+ * {@code doctor}, checks the deployment instead ({@link DoctorCommand}); {@code class-archive-training} is the build's
+ * run for the class-data archive ({@link ClassArchiveTraining}).
  */
 public final class Main {
     private Main() {}
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("doctor")) {
             // the table is the output: log lines only when asked for (LOG_LEVEL)
             if (System.getenv("LOG_LEVEL") == null) System.setProperty("LOG_LEVEL", "OFF");
             System.exit(DoctorCommand.run(System.out));
+        }
+        if (args.length > 0 && args[0].equals("class-archive-training")) {
+            if (System.getenv("LOG_LEVEL") == null) System.setProperty("LOG_LEVEL", "WARN");
+            System.exit(ClassArchiveTraining.run());
         }
         if (args.length > 0) {
             System.err.println("permission-bot: unknown command '" + args[0] + "'; run with no arguments to start the bot, or 'doctor' to check the deployment");

@@ -42,14 +42,18 @@ class MainStartupTest {
                 || k.equals("LOG_LEVEL"));
         e.put("PORT", "0");
         e.putAll(env);
-        Path out = Files.createTempFile(cwd, "stdout", ".txt");
-        Path err = Files.createTempFile(cwd, "stderr", ".txt");
+        // outside cwd: one test runs in the project's folder
+        Path out = Files.createTempFile("stdout", ".txt");
+        Path err = Files.createTempFile("stderr", ".txt");
         Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("Main did not stop within 60 s:\n" + Files.readString(out) + Files.readString(err));
         }
-        return new Run(p.exitValue(), Files.readString(err), Files.readString(out));
+        Run run = new Run(p.exitValue(), Files.readString(err), Files.readString(out));
+        Files.delete(out);
+        Files.delete(err);
+        return run;
     }
 
     @Test
@@ -62,6 +66,14 @@ class MainStartupTest {
             assertFalse(r.stdout().contains("sandbox") || r.stdout().contains("Playground"), "sandbox mode started:\n" + r.stdout());
             assertFalse((r.stdout() + r.stderr()).contains("Xk3vB9qLmN2p"), "the secret was printed");
         }
+    }
+
+    @Test
+    void the_class_archive_training_answers_in_sandbox_mode_and_exits_cleanly() throws Exception {
+        // the archive itself is recorded by `mvn package` from the jar (the JVM archives no class directories)
+        Run r = main(Path.of("").toAbsolutePath(), Map.of(), "class-archive-training");
+        assertEquals(0, r.exit(), r.stdout() + r.stderr());
+        assertFalse(r.stdout().contains(" ERROR ") || r.stdout().contains(" WARN "), r.stdout());
     }
 
     @Test

@@ -93,10 +93,19 @@ public record BotConfig(
     }
 
     /**
-     * The grant watcher: how long a request is followed, how often the watcher looks, an optional ops chat, and the
-     * longest wait between two checks of a tenant (which bounds how late a revocation is noticed).
+     * The grant watcher: how long a request is followed, how often the watcher looks, an optional ops chat, the
+     * longest wait between two checks of a tenant (which bounds how late a revocation is noticed), and how old a scopes
+     * list the chat may show (the watcher's checks and Apply read afresh and refresh it).
      */
-    public record Follow(Duration horizon, Duration tick, String opsChatId, Duration maxInterval) {}
+    public record Follow(Duration horizon, Duration tick, String opsChatId, Duration maxInterval, Duration scopesCache) {
+        public Follow withOpsChatId(String chatId) {
+            return new Follow(horizon, tick, chatId, maxInterval, scopesCache);
+        }
+
+        public Follow withScopesCache(Duration d) {
+            return new Follow(horizon, tick, opsChatId, maxInterval, d);
+        }
+    }
 
     /**
      * Repeating what the platform did not take: the first wait between quick repeats of one call (doubling, at most
@@ -116,8 +125,7 @@ public record BotConfig(
         return new BotConfig(port, maxBodyBytes, feishu, url, inbox, apply, cardsDir, approvalCodes, follow, retry, host);
     }
 
-    public BotConfig withOpsChatId(String chatId) {
-        Follow f = new Follow(follow.horizon(), follow.tick(), chatId, follow.maxInterval());
+    public BotConfig withFollow(Follow f) {
         return new BotConfig(port, maxBodyBytes, feishu, databaseUrl, inbox, apply, cardsDir, approvalCodes, f, retry, host);
     }
 

@@ -261,7 +261,8 @@ public final class ConfigLoader {
             if (!ops.isEmpty() && !ops.matches("oc_[A-Za-z0-9]+")) throw new ConfigException("follow.ops_chat_id", "must be a chat_id (oc_...)");
             var follow = new BotConfig.Follow(Duration.ofDays(integer("follow.horizon_days", 7, 1, 90)),
                     Duration.ofSeconds(integer("follow.tick_seconds", 15, 1, 3600)), ops,
-                    Duration.ofMinutes(integer("follow.max_interval_minutes", 5, 1, 60)));
+                    Duration.ofMinutes(integer("follow.max_interval_minutes", 5, 1, 60)),
+                    Duration.ofSeconds(integer("follow.scopes_cache_seconds", 60, 0, 3600)));
             var retry = new BotConfig.Retry(Duration.ofMillis(integer("retry.in_call_ms", 300, 0, 10_000)),
                     Duration.ofMillis(integer("retry.outbox_first_ms", 1000, 10, 600_000)),
                     Duration.ofMillis(integer("retry.outbox_max_ms", 600_000, 10, 3_600_000)));

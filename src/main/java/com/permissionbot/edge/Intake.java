@@ -9,6 +9,8 @@ import com.permissionbot.feishu.Envelope;
 import com.permissionbot.feishu.EventParser;
 import com.permissionbot.inbox.Inbox;
 import com.permissionbot.inbox.InboxWorker;
+import com.permissionbot.store.InboxRow;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;
@@ -16,8 +18,13 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,11 +41,16 @@ public final class Intake {
     /** Time from a request reaching the intake to its row being stored (the part of the ack that is ours). */
     private static final Timer ACK = Timer.builder("bot.ack").publishPercentiles(0.5, 0.99).register(Metrics.globalRegistry);
 
+    /** A store slower than this is answered as unavailable, and the platform pushes the event again. */
+    private static final long STORE_WAIT_SECONDS = 10;
+
     private final byte[] token;
     private final Set<String> eventTypes;
     private final Inbox inbox;
     private final InboxWorker worker;
     private final CardActions actions;
+    /** Looked up once per event type, not in the registry on every event. */
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
     /** {@code eventTypes}: the events the bot handles (the workers' handlers); others are acknowledged and dropped. */
     public Intake(String verificationToken, Set<String> eventTypes, Inbox inbox, InboxWorker worker, CardActions actions) {
@@ -49,7 +61,28 @@ public final class Intake {
         this.actions = actions;
     }
 
-    /** One decrypted request from {@code source}: stored, answered, echoed, ignored or refused. */
+    /**
+     * {@link #receive}, waiting on this thread for the store's commit (batched with the other requests waiting
+     * meanwhile), so the answer is written here: one hand-over to the writer and back. A store slower than 10 s is
+     * answered as unavailable, and the platform pushes the event again.
+     */
+    public Received receiveAndWait(String plain, Source source) {
+        CompletableFuture<Received> verdict = receive(plain, source);
+        try {
+            return verdict.get(STORE_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Received.Unavailable("", "interrupted");
+        } catch (ExecutionException | TimeoutException e) {
+            log.error("a request waited over {} s for the store; not acknowledged, so the platform pushes it again", STORE_WAIT_SECONDS);
+            return new Received.Unavailable("", "the store did not answer in time");
+        }
+    }
+
+    /**
+     * One decrypted request from {@code source}: stored, answered, echoed, ignored or refused; an event completes
+     * once its row is committed, on the thread that completes the inbox's committed batch.
+     */
     public CompletableFuture<Received> receive(String plain, Source source) {
         long started = System.nanoTime();
         JsonNode json;
@@ -91,27 +124,31 @@ public final class Intake {
         String kept = MESSAGE.equals(env.type()) && Secrets.mayHold(json.path("event").path("message").path("content").asText(""))
                 ? Secrets.mask(plain) : plain;
         try {
-            return inbox.accept(env.dedupKey(), env.eventId(), env.type(), env.tenantKey(), kept).handle((row, err) -> {
-                if (err != null) {
-                    Metrics.counter("bot.requests.rejected", "reason", "store_unavailable").increment();
-                    log.error("event {}: could not be stored ({}); not acknowledged, so the platform pushes it again", env.eventId(),
-                            err.getMessage());
-                    return new Received.Unavailable(env.eventId(), String.valueOf(err.getMessage()));
-                }
-                Metrics.counter("bot.events.received", "type", env.type()).increment();
-                if (row.isEmpty()) {
-                    Metrics.counter("bot.events.duplicates", "type", env.type()).increment();
-                    log.info("event {} ({}) is a duplicate of {}; acknowledged and dropped", env.eventId(), env.type(), env.dedupKey());
-                    return new Received.Stored(env.eventId(), true);
-                }
-                ACK.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-                worker.submit(row.get());
-                return new Received.Stored(env.eventId(), false);
-            });
+            return inbox.accept(env.dedupKey(), env.eventId(), env.type(), env.tenantKey(), kept)
+                    .handle((row, err) -> err != null ? unavailable(env, err) : stored(env, row, started));
         } catch (RuntimeException e) {
-            log.error("event {}: could not be stored ({}); not acknowledged", env.eventId(), e.getMessage());
-            return done(new Received.Unavailable(env.eventId(), String.valueOf(e.getMessage())));
+            return done(unavailable(env, e));
         }
+    }
+
+    private Received stored(Envelope env, Optional<InboxRow> row, long started) {
+        counters.computeIfAbsent(env.type(), t -> Metrics.counter("bot.events.received", "type", t)).increment();
+        if (row.isEmpty()) {
+            Metrics.counter("bot.events.duplicates", "type", env.type()).increment();
+            log.info("event {} ({}) is a duplicate of {}; acknowledged and dropped", env.eventId(), env.type(), env.dedupKey());
+            return new Received.Stored(env.eventId(), true);
+        }
+        ACK.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        worker.submit(row.get());
+        return new Received.Stored(env.eventId(), false);
+    }
+
+    private static Received unavailable(Envelope env, Throwable err) {
+        if (err instanceof java.util.concurrent.CompletionException && err.getCause() != null) err = err.getCause();
+        String why = err.getMessage() == null ? err.getClass().getSimpleName() : err.getMessage();
+        Metrics.counter("bot.requests.rejected", "reason", "store_unavailable").increment();
+        log.error("event {}: could not be stored ({}); not acknowledged, so the platform pushes it again", env.eventId(), why);
+        return new Received.Unavailable(env.eventId(), why);
     }
 
     /** A click, answered now; a failure is logged and answered with an apology toast, never a 5xx. */
@@ -133,11 +170,11 @@ public final class Intake {
         return got != null && MessageDigest.isEqual(token, got.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static String eventIdOf(JsonNode json) {
-        return Envelope.of(json).eventId();
-    }
-
     private static CompletableFuture<Received> done(Received r) {
         return CompletableFuture.completedFuture(r);
+    }
+
+    private static String eventIdOf(JsonNode json) {
+        return Envelope.of(json).eventId();
     }
 }

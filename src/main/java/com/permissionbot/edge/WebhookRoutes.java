@@ -15,7 +15,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * The webhook transport: {@code POST /webhook/event} and {@code POST /webhook/card}. Only HTTP concerns live here:
@@ -97,7 +96,7 @@ public final class WebhookRoutes {
             }
             if (stale(ctx)) return;
         }
-        answer(ctx, intake.receive(new String(body, StandardCharsets.UTF_8), Source.LEGACY_CARD), true);
+        answer(ctx, intake.receiveAndWait(new String(body, StandardCharsets.UTF_8), Source.LEGACY_CARD), true);
     }
 
     /** Encrypted (or, without an encrypt key, plain) events and new-style callbacks. */
@@ -133,19 +132,11 @@ public final class WebhookRoutes {
             reject(ctx, 400, "cannot decrypt the body", "");
             return;
         }
-        answer(ctx, intake.receive(plain.trim(), source), false);
+        answer(ctx, intake.receiveAndWait(plain.trim(), source), false);
     }
 
-    /** The intake's verdict as HTTP; answered when it is known, without holding a request thread meanwhile. */
-    private void answer(Context ctx, CompletableFuture<Received> verdict, boolean legacy) {
-        if (verdict.isDone()) {
-            write(ctx, verdict.join(), legacy);
-        } else {
-            ctx.future(() -> verdict.thenAccept(r -> write(ctx, r, legacy)));
-        }
-    }
-
-    private void write(Context ctx, Received r, boolean legacy) {
+    /** The intake's verdict as HTTP. */
+    private void answer(Context ctx, Received r, boolean legacy) {
         if (r instanceof Received.Refused f) {
             reject(ctx, f);
         } else if (r instanceof Received.Unavailable) {

@@ -15,13 +15,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Group commit for the inbox: new rows and finished rows that arrive together are written in one transaction each
  * by one writer thread, and every caller still waits until its own write is committed (so an event is acknowledged
- * only once it is stored). The waiting requests are answered on other threads, so the writer goes straight back to
- * the database.
+ * only once it is stored). A committed batch's futures are completed on another thread (one hand-over per batch), so
+ * the writer goes straight back to the database.
  */
 final class GroupCommit implements AutoCloseable {
     static final int MAX_BATCH = 256;
@@ -64,8 +63,9 @@ final class GroupCommit implements AutoCloseable {
     }
 
     private <R> CompletableFuture<R> queued(Object op, CompletableFuture<R> done) {
+        // no timeout of its own (one timer task per row): the writer completes every op, committed, failed or closed
         if (closed || !queue.offer(op)) return CompletableFuture.failedFuture(new IllegalStateException("inbox is not accepting writes"));
-        return done.orTimeout(10, TimeUnit.SECONDS);
+        return done;
     }
 
     private void run() {

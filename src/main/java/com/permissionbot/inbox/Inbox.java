@@ -1,7 +1,5 @@
 package com.permissionbot.inbox;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import com.permissionbot.store.InboxFinish;
 import com.permissionbot.store.InboxRow;
 import com.permissionbot.store.Store;
@@ -13,21 +11,16 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The durable, de-duplicating front of event handling: a row is stored before the platform gets its 200, and a
- * key seen before (in the Caffeine cache, else by the store's unique keys) is dropped.
+ * key the store has seen before (its unique keys) is dropped.
  */
 public final class Inbox implements AutoCloseable {
-    private static final int RECENT_KEYS = 20_000;
     private final Clock clock;
     private final String owner;
-    private final Cache<String, Boolean> seen;
     private final GroupCommit writer;
 
-    public Inbox(Store store, Clock clock, Duration lease, Duration retention, String owner) {
+    public Inbox(Store store, Clock clock, Duration lease, String owner) {
         this.clock = clock;
         this.owner = owner;
-        // a fast path for the platform's quick re-deliveries (the store's unique keys are the real de-duplication);
-        // its upkeep runs on the calling thread instead of waking the common pool for every write
-        this.seen = Caffeine.newBuilder().executor(Runnable::run).maximumSize(RECENT_KEYS).expireAfterWrite(retention).build();
         this.writer = new GroupCommit(store, clock, lease, owner);
     }
 
@@ -36,14 +29,7 @@ public final class Inbox implements AutoCloseable {
      * messages and the event id otherwise; {@code eventId} (event_id or uuid) is unique on its own too.
      */
     public CompletableFuture<Optional<InboxRow>> accept(String dedupKey, String eventId, String type, String tenantKey, String payload) {
-        if (seen.getIfPresent(dedupKey) != null) {
-            return CompletableFuture.completedFuture(Optional.empty());
-        }
-        return writer.insert(InboxRow.incoming(dedupKey, eventId, type, tenantKey, payload, clock.instant()))
-                .thenApply(stored -> {
-                    seen.put(dedupKey, Boolean.TRUE);
-                    return stored;
-                });
+        return writer.insert(InboxRow.incoming(dedupKey, eventId, type, tenantKey, payload, clock.instant()));
     }
 
     public String owner() {

@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Follows each successful application until the admin grants what it swept in (Feishu has no grant event), and
  * notices scopes that were granted and no longer are, in every tenant the bot has seen (one whose grant status it read,
  * or that has a request or an earlier snapshot), at least every {@code maxInterval}. One scopes-list call per tenant
- * covers all its requests, shared with the chat's few-second cache ({@link ScopeService#status}); a store lease keeps
+ * covers all its requests, read afresh and refreshing the chat's cache ({@link ScopeService#freshStatus}); a store lease keeps
  * other replicas off the tenant; everything it needs after a restart is in the store.
  */
 public final class GrantWatcher {
@@ -130,7 +130,8 @@ public final class GrantWatcher {
     }
 
     private void check(String tenant, List<ApplyRequest> open, Instant now) {
-        PlatformResult<ScopeStatus> r = scopes.status(tenant);
+        // afresh: a revocation is seen at this check, not a cache lifetime later, and the chat sees what the check saw
+        PlatformResult<ScopeStatus> r = scopes.freshStatus(tenant);
         if (!r.ok()) {
             log.warn("grant watch of tenant {}: scopes list answered code {} (log_id {}); trying again later", tenant, r.code(), r.logId());
             return;

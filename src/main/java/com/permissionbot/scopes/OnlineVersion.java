@@ -16,8 +16,8 @@ import java.util.Map;
 
 /**
  * The app version the apply quota counts against, and its scopes' sensitivity levels: {@code
- * FEISHU_APP_VERSION} when set (then the platform is never asked), else the applications API, at most {@link #TTL}
- * old or read now when it matters, else {@code apply.fallback_version}, else {@value ScopeService#UNKNOWN_VERSION}.
+ * FEISHU_APP_VERSION} when set (then the platform is never asked), else the applications API, as old as the scopes
+ * list the chat shows (a minute by default) or read now when it matters, else {@code apply.fallback_version}, else {@value ScopeService#UNKNOWN_VERSION}.
  * Callers that ask while a read is under way share it; the number of a version id is read once, so a read costs one
  * call of the applications API (50/s), plus one of app_versions (100/min) when the online version changed. See
  * https://open.feishu.cn/document/server-docs/application-v6/application/get and
@@ -26,8 +26,6 @@ import java.util.Map;
 final class OnlineVersion {
     private static final Logger log = LoggerFactory.getLogger(OnlineVersion.class);
 
-    /** How old a version may be where it does not decide anything (cards that show it, alerts). */
-    static final Duration TTL = Duration.ofSeconds(5);
     /** After a failed read, how long to use what is known (or the fallback) before asking again. */
     static final Duration RETRY = Duration.ofMinutes(1);
 
@@ -46,6 +44,8 @@ final class OnlineVersion {
     private final Clock clock;
     private final Facts configured;
     private final Facts fallback;
+    /** How old a version may be where it does not decide anything (cards that show it, alerts). */
+    private final Duration shown;
 
     private final Object lock = new Object();
     /** Reads started so far; written under {@link #lock} only. */
@@ -55,7 +55,9 @@ final class OnlineVersion {
     private Instant knownAt = Instant.MIN;
     private Instant noReadBefore = Instant.MIN;
 
-    OnlineVersion(FeishuGateway gateway, RetryPolicy retry, Clock clock, String configuredVersion, String fallbackVersion) {
+    OnlineVersion(FeishuGateway gateway, RetryPolicy retry, Clock clock, String configuredVersion, String fallbackVersion,
+                  Duration shown) {
+        this.shown = shown;
         this.gateway = gateway;
         this.retry = retry;
         this.clock = clock;
@@ -65,12 +67,12 @@ final class OnlineVersion {
         this.fallback = new Facts(f.isEmpty() ? ScopeService.UNKNOWN_VERSION : f, null, null);
     }
 
-    /** What is known, at most {@link #TTL} old when the platform answers. */
+    /** What is known, at most {@code shown} old when the platform answers. */
     Facts current() {
         if (configured != null) return configured;
         synchronized (lock) {
             Instant now = clock.instant();
-            if (known != null && now.isBefore(knownAt.plus(TTL))) return known;
+            if (known != null && now.isBefore(knownAt.plus(shown))) return known;
             return now.isBefore(noReadBefore) ? knownOrFallback() : read(now);
         }
     }

@@ -3,6 +3,7 @@ package com.permissionbot.scopes;
 import com.permissionbot.domain.Quota;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import com.permissionbot.config.BotConfig;
 import com.permissionbot.feishu.FeishuGateway;
 import com.permissionbot.feishu.PlatformResult;
@@ -28,17 +29,22 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The tenant's grant status (briefly cached), the app version the quota counts against, and Apply behind its
+ * The tenant's grant status (cached for a minute, read afresh by Apply and the grant watcher), the app version the quota counts against, and Apply behind its
  * guards with the platform's answer mapped to an outcome; see https://open.feishu.cn/document/application-v6/scope/apply
  */
 public final class ScopeService {
     private static final Logger log = LoggerFactory.getLogger(ScopeService.class);
 
     /**
-     * The scopes APIs are specially rate-limited (https://open.feishu.cn/document/application-v6/scope/list): a busy
-     * group reads a list at most this old.
+     * The scopes APIs are specially rate-limited (https://open.feishu.cn/document/application-v6/scope/list), and
+     * tenants on smaller plans have a monthly budget of API calls: by default the chat reads a list at most this old (one
+     * call per tenant a minute however many ask; {@code follow.scopes_cache_seconds}), and the app version the cards show
+     * too. Apply and each check of the grant watcher read the list afresh and refresh it; Apply and "quota" read the
+     * version afresh.
      */
-    static final Duration STATUS_TTL = Duration.ofSeconds(5);
+    static final Duration STATUS_TTL = Duration.ofSeconds(60);
+    /** A failed read is kept this long, so a rate-limited or failing platform is not asked again by every message. */
+    static final Duration FAILED_STATUS_TTL = Duration.ofSeconds(5);
     public static final String UNKNOWN_VERSION = "unknown";
 
     /** https://open.feishu.cn/document/application-v6/scope/apply */
@@ -76,12 +82,15 @@ public final class ScopeService {
     /** {@code owner}: this process, for the store lease that keeps two replicas from applying for a tenant at once. */
     public ScopeService(FeishuGateway gateway, RetryPolicy retry, Store store, Clock clock, BotConfig.Apply policy,
                         String configuredVersion, String owner) {
-        this(gateway, retry, store, clock, policy, configuredVersion, owner, (r, q, now) -> List.of(), () -> { });
+        this(gateway, retry, store, clock, policy, configuredVersion, owner, STATUS_TTL, (r, q, now) -> List.of(), () -> { });
     }
 
-    /** {@code noticesStored}: runs after a request's cards were stored, so the outbox delivers them at once. */
+    /**
+     * {@code listCache}: how old a scopes list {@link #status} may return; {@code noticesStored}: runs after a request's
+     * cards were stored, so the outbox delivers them at once.
+     */
     public ScopeService(FeishuGateway gateway, RetryPolicy retry, Store store, Clock clock, BotConfig.Apply policy,
-                        String configuredVersion, String owner, RequestNotifier notifier, Runnable noticesStored) {
+                        String configuredVersion, String owner, Duration listCache, RequestNotifier notifier, Runnable noticesStored) {
         this.notifier = notifier;
         this.noticesStored = noticesStored;
         this.owner = owner;
@@ -90,27 +99,35 @@ public final class ScopeService {
         this.store = store;
         this.clock = clock;
         this.policy = policy;
-        this.online = new OnlineVersion(gateway, retry, clock, configuredVersion, policy.fallbackVersion());
+        this.online = new OnlineVersion(gateway, retry, clock, configuredVersion, policy.fallbackVersion(), listCache);
         this.statusCache = Caffeine.newBuilder()
-                .expireAfterWrite(STATUS_TTL)
+                .expireAfter(new KeptFor(listCache))
                 .maximumSize(10_000)
                 .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
                 .executor(Runnable::run)
                 .build();
     }
 
-    /** The app's scopes in the tenant, at most {@link #STATUS_TTL} old; a failure keeps the platform's code and log_id. */
+    /**
+     * The app's scopes in the tenant, read at most {@code listCache} ago (a failure at most {@link #FAILED_STATUS_TTL});
+     * a failure keeps the platform's code and log_id.
+     */
     public PlatformResult<ScopeStatus> status(String tenantKey) {
         PlatformResult<ScopeStatus> r = statusCache.get(tenantKey, k -> listScopes());
         if (r.ok()) seen.add(tenantKey);
         return r;
     }
 
-    /** The scopes read from the platform now, bypassing the cache and then refreshing it. */
+    /**
+     * The scopes read from the platform now, bypassing the cache and then refreshing it; a failed read leaves the cache
+     * as it was (a list read within {@code listCache} is still the best the chat can show).
+     */
     public PlatformResult<ScopeStatus> freshStatus(String tenantKey) {
         PlatformResult<ScopeStatus> r = listScopes();
-        statusCache.put(tenantKey, r);
-        if (r.ok()) seen.add(tenantKey);
+        if (r.ok()) {
+            statusCache.put(tenantKey, r);
+            seen.add(tenantKey);
+        }
         return r;
     }
 
@@ -120,7 +137,7 @@ public final class ScopeService {
     }
 
     /**
-     * The version the quota counts against, at most a few seconds old: {@code FEISHU_APP_VERSION} if set, else the
+     * The version the quota counts against, as old as the cached scopes list at most: {@code FEISHU_APP_VERSION} if set, else the
      * applications API, else {@code apply.fallback_version}, else {@value #UNKNOWN_VERSION}.
      */
     public String currentVersion() {
@@ -306,6 +323,24 @@ public final class ScopeService {
     private PlatformResult<ScopeStatus> listScopes() {
         PlatformResult<List<ScopeGrant>> r = retry.call("scopes list", gateway::listScopes);
         return r.withValue(r.ok() ? new ScopeStatus(r.value() == null ? List.of() : List.copyOf(r.value())) : null);
+    }
+
+    /** A list for {@code list} from when it was read, a failure for {@link #FAILED_STATUS_TTL} (or {@code list} if shorter). */
+    private record KeptFor(Duration list) implements Expiry<String, PlatformResult<ScopeStatus>> {
+        @Override
+        public long expireAfterCreate(String tenant, PlatformResult<ScopeStatus> r, long now) {
+            return (r.ok() || list.compareTo(FAILED_STATUS_TTL) < 0 ? list : FAILED_STATUS_TTL).toNanos();
+        }
+
+        @Override
+        public long expireAfterUpdate(String tenant, PlatformResult<ScopeStatus> r, long now, long left) {
+            return expireAfterCreate(tenant, r, now);
+        }
+
+        @Override
+        public long expireAfterRead(String tenant, PlatformResult<ScopeStatus> r, long now, long left) {
+            return left;
+        }
     }
 
     private void audit(String tenantKey, String chatId, String requester, String detail, Integer code, String logId) {

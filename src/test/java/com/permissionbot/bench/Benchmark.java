@@ -1,5 +1,6 @@
 package com.permissionbot.bench;
 
+import com.permissionbot.sandbox.LongConnectionGateway;
 import com.permissionbot.sandbox.PlatformCrypto;
 import com.permissionbot.sandbox.PlatformEmulator;
 import com.permissionbot.sandbox.SentMessage;
@@ -15,28 +16,35 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The operators' benchmark (issue 9), on loopback with encrypted, signed requests after a warm-up. Each server runs
- * as its own process with the Procfile's JVM options ({@link #JVM}): (a) the bot's {@code /webhook/event}, (b) a bare Javalin route that
- * reads the body and answers 200, (c) the SDK's EventDispatcher behind a bare route; then, against the bot,
- * (d) the card-callback round trip, (e) message to reply card through the emulator, (f) start-up to healthy and
- * resident memory under load. Prints a Markdown table.
+ * The operators' benchmark (issues 9 and 18), on loopback with encrypted, signed requests after a warm-up. Each server
+ * runs as its own process with the Procfile's JVM options ({@link #JVM}): (a) the bot's {@code /webhook/event}, (b) a
+ * bare Javalin route that reads the body and answers 200, (c) the SDK's EventDispatcher behind a bare route; then,
+ * against the bot, (d) the card-callback round trip, (e) message to reply card through the emulator, (f) start-up to
+ * healthy and resident memory under load; (g) the long connection: the emulator's gateway pushing to the SDK's
+ * {@code ws.Client} with an empty handler, then to the bot's client; (h) the platform calls each user action costs.
+ * Prints a Markdown table.
  *
  * Needs {@code wrk} (Debian package {@code wrk}) for the throughput runs.
  *
  * <pre>mvn -B -q -DskipTests package test-compile
- * java -cp target/test-classes:target/permission-bot.jar com.permissionbot.bench.Benchmark [seconds [bot]]</pre>
+ * java -cp target/test-classes:target/permission-bot.jar com.permissionbot.bench.Benchmark [seconds [bot|ws|calls]]</pre>
+ * ({@code bot}: only (a); {@code ws}: only (g); {@code calls}: only (h).)
  *
  * With {@code BENCH_DATABASE_URL} (any {@code DATABASE_URL} the bot accepts, e.g. an empty PostgreSQL database) the
  * bot stores there instead of a fresh SQLite file.
@@ -48,14 +56,34 @@ public final class Benchmark {
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
         Path dir = Files.createTempDirectory("bench");
+        if (args.length > 1 && args[1].equals("calls")) {
+            // only (h), the platform calls per action
+            print(PlatformCalls.count(dir), seconds);
+            return;
+        }
+        if (args.length > 1 && args[1].equals("ws")) {
+            // only (g), the long connection: the SDK's client, then the bot's
+            try (PlatformEmulator platform = PlatformEmulator.start()) {
+                Server sdkClient = Server.sdkLongConnection(platform, dir);
+                Load gs = pushLoad(sdkClient, platform, seconds, "gs");
+                sdkClient.stop();
+                Server botClient = Server.bot(platform, dir, Map.of("FEISHU_TRANSPORT", "websocket"));
+                Load gb = pushLoad(botClient, platform, seconds, "gb");
+                System.out.printf("(g) bot %.0f events/s (%.0f µs CPU), at %d/s %s; SDK %.0f events/s (%.0f µs CPU), at %d/s %s;"
+                        + " not acked 200 %d / %d; RSS of the bot %d MB%n", gb.throughput, gb.cpuUsPerRequest, RATE, gb.latency,
+                        gs.throughput, gs.cpuUsPerRequest, RATE, gs.latency, gb.errors, gs.errors, botClient.rssKb() / 1024);
+                botClient.stop();
+            }
+            return;
+        }
         if (args.length > 1 && args[1].equals("bot")) {
             // only (a), e.g. while profiling the bot with BENCH_BOT_OPTS
             try (PlatformEmulator platform = PlatformEmulator.start()) {
                 Server bot = Server.bot(platform, dir);
                 Load a = load(bot, platform, seconds, "a", dir);
                 System.out.printf("(a) %.0f req/s, %.0f µs CPU per request, backlog worked off in %d ms; at %d/s %s; RSS %d MB;"
-                        + " %d non-200; logs in %s%n", a.throughput, a.cpuUsPerRequest, a.backlogMs, RATE, a.latency,
-                        bot.rssKb() / 1024, a.errors, dir);
+                        + " started in %d ms; %d non-200; logs in %s%n", a.throughput, a.cpuUsPerRequest, a.backlogMs, RATE, a.latency,
+                        bot.rssKb() / 1024, bot.startupMs, a.errors, dir);
                 String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(bot.url("/metrics"))).build(),
                         HttpResponse.BodyHandlers.ofString()).body();
                 metrics.lines().filter(l -> l.startsWith("bot_ack")).forEach(System.out::println);
@@ -79,6 +107,13 @@ public final class Benchmark {
             long rssAfter = bot.rssKb();
             bot.stop();
 
+            Server sdkClient = Server.sdkLongConnection(platform, dir);
+            Load gs = pushLoad(sdkClient, platform, seconds, "gs");
+            sdkClient.stop();
+            Server botClient = Server.bot(platform, dir, Map.of("FEISHU_TRANSPORT", "websocket"));
+            Load gb = pushLoad(botClient, platform, seconds, "gb");
+            botClient.stop();
+
             rows.add(new String[]{"(a) bot `/webhook/event`: throughput (server CPU per request)", String.format("%.0f req/s (%.0f µs)", a.throughput, a.cpuUsPerRequest)});
             rows.add(new String[]{"(a) bot: time to work off the acknowledged backlog after the load", a.backlogMs + " ms"});
             rows.add(new String[]{"(a) bot ack latency at " + RATE + "/s: p50 / p99 / max", a.latency.toString()});
@@ -86,14 +121,26 @@ public final class Benchmark {
             rows.add(new String[]{"(b) bare route latency at " + RATE + "/s: p50 / p99 / max", b.latency.toString()});
             rows.add(new String[]{"(c) SDK EventDispatcher route: throughput (server CPU per request)", String.format("%.0f req/s (%.0f µs)", c.throughput, c.cpuUsPerRequest)});
             rows.add(new String[]{"(c) SDK route latency at " + RATE + "/s: p50 / p99 / max", c.latency.toString()});
-            rows.add(new String[]{"ratio a/b (target ≥ 0.6)", String.format("%.2f", a.throughput / b.throughput)});
+            rows.add(new String[]{"ratio a/b (target ≥ 0.7)", String.format("%.2f", a.throughput / b.throughput)});
             rows.add(new String[]{"ratio a/c (target ≥ 0.9)", String.format("%.2f", a.throughput / c.throughput)});
             rows.add(new String[]{"(d) card callback round trip: p50 / p99 / max", d.toString()});
             rows.add(new String[]{"(e) message to reply card: p50 / p99 / max", e.toString()});
             rows.add(new String[]{"(f) bot start-up to healthy", bot.startupMs + " ms"});
             rows.add(new String[]{"(f) bot resident memory: after the load / after (d) and (e)", rss / 1024 + " MB / " + rssAfter / 1024 + " MB"});
             rows.add(new String[]{"non-200 answers (a / b / c)", a.errors + " / " + b.errors + " / " + c.errors});
+            rows.add(new String[]{"(g) long connection, bot's client: events/s (client CPU per event)", String.format("%.0f events/s (%.0f µs)", gb.throughput, gb.cpuUsPerRequest)});
+            rows.add(new String[]{"(g) bot's client: time to work off the acknowledged backlog", gb.backlogMs + " ms"});
+            rows.add(new String[]{"(g) bot's client, push to ack at " + RATE + "/s: p50 / p99 / max", gb.latency.toString()});
+            rows.add(new String[]{"(g) SDK `ws.Client`, empty handler: events/s (client CPU per event)", String.format("%.0f events/s (%.0f µs)", gs.throughput, gs.cpuUsPerRequest)});
+            rows.add(new String[]{"(g) SDK client, push to ack at " + RATE + "/s: p50 / p99 / max", gs.latency.toString()});
+            rows.add(new String[]{"ratio g bot/SDK (target ≥ 1)", String.format("%.2f", gb.throughput / gs.throughput)});
+            rows.add(new String[]{"pushes not acked 200 (bot / SDK)", gb.errors + " / " + gs.errors});
         }
+        rows.addAll(PlatformCalls.count(dir));
+        print(rows, seconds);
+    }
+
+    private static void print(List<String[]> rows, int seconds) {
         System.out.println();
         System.out.printf("Machine: %d cores, %s, Java %s; wrk %d connections, %d s per throughput run%n%n",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("os.arch"), System.getProperty("java.version"),
@@ -145,6 +192,75 @@ public final class Benchmark {
     }
 
     static final int CONNECTIONS = Integer.parseInt(System.getenv().getOrDefault("BENCH_CONNECTIONS", "16"));
+
+    /**
+     * (g): the emulator's gateway pushes events to the one client connected: a warm-up, then throughput with
+     * {@link #CONNECTIONS} pushes in flight, then {@link #RATE}/s open loop; latency is from the push to its ack.
+     */
+    static Load pushLoad(Server s, PlatformEmulator platform, int seconds, String tag) throws Exception {
+        LongConnectionGateway gateway = platform.longConnection();
+        pushes(gateway, plainEvents(12_000 * seconds, tag + "w"), seconds);
+        List<String> run = plainEvents(12_000 * seconds, tag + "t");
+        long cpu = s.cpuMs();
+        double[] throughput = pushes(gateway, run, seconds);
+        run = null;
+        double cpuUs = (s.cpuMs() - cpu) * 1000.0 / (throughput[0] * seconds);
+        int[] errors = {(int) throughput[1]};
+        long backlogMs = s.awaitIdle();
+        openPushes(gateway, plainEvents(RATE * 5, tag + "lw"), new int[1]);
+        List<String> events = plainEvents(RATE * seconds, tag + "l");
+        System.gc();
+        return new Load(throughput[0], openPushes(gateway, events, errors), errors[0], cpuUs, backlogMs);
+    }
+
+    /** Pushes with {@link #CONNECTIONS} in flight for {@code seconds}; returns acks per second and the pushes not acked 200. */
+    static double[] pushes(LongConnectionGateway gateway, List<String> events, int seconds) throws InterruptedException {
+        Semaphore window = new Semaphore(CONNECTIONS);
+        AtomicInteger acked = new AtomicInteger(), failed = new AtomicInteger();
+        long start = System.nanoTime(), end = start + TimeUnit.SECONDS.toNanos(seconds);
+        for (int i = 0; i < events.size() && System.nanoTime() < end; i++) {
+            window.acquire();
+            gateway.push(events.get(i)).done().whenComplete((ok, err) -> {
+                (Boolean.TRUE.equals(ok) ? acked : failed).incrementAndGet();
+                window.release();
+            });
+        }
+        double rate = acked.get() / ((System.nanoTime() - start) / 1e9);
+        window.acquire(CONNECTIONS);
+        return new double[]{rate, failed.get()};
+    }
+
+    /** Pushes at {@link #RATE}/s whatever the acks do; returns push-to-ack latencies. */
+    static Latency openPushes(LongConnectionGateway gateway, List<String> events, int[] errors) throws Exception {
+        double[] ms = new double[events.size()];
+        CountDownLatch acked = new CountDownLatch(events.size());
+        long interval = 1_000_000_000L / RATE, start = System.nanoTime();
+        for (int i = 0; i < events.size(); i++) {
+            long wait = start + i * interval - System.nanoTime();
+            if (wait > 0) TimeUnit.NANOSECONDS.sleep(wait);
+            int k = i;
+            long t = System.nanoTime();
+            gateway.push(events.get(i)).done().whenComplete((ok, err) -> {
+                ms[k] = (System.nanoTime() - t) / 1e6;
+                if (!Boolean.TRUE.equals(ok)) {
+                    synchronized (errors) { errors[0]++; }
+                }
+                acked.countDown();
+            });
+        }
+        acked.await();
+        Arrays.sort(ms);
+        return new Latency(ms);
+    }
+
+    /** Unmentioned group messages, as plain JSON (the long connection carries them unencrypted). */
+    static List<String> plainEvents(int n, String tag) {
+        List<String> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(Events.group("ev-" + tag + i + UUID.randomUUID(), "om_" + tag + i + UUID.randomUUID(), "hello", null));
+        }
+        return out;
+    }
 
     /** Runs wrk over the given distinct requests; returns requests per second and the count of non-2xx answers. */
     static double[] wrk(Server s, List<byte[]> bodies, int seconds, Path dir) throws Exception {
@@ -200,8 +316,7 @@ public final class Benchmark {
      */
     static List<byte[]> events(PlatformEmulator platform, int n, String tag) {
         List<byte[]> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            String plain = Events.group("ev-" + tag + i + UUID.randomUUID(), "om_" + tag + i + UUID.randomUUID(), "hello", null);
+        for (String plain : plainEvents(n, tag)) {
             out.add(("{\"encrypt\":\"" + PlatformCrypto.encrypt(BotHarness.KEY, plain) + "\"}").getBytes(StandardCharsets.UTF_8));
         }
         return out;
@@ -304,20 +419,37 @@ public final class Benchmark {
         throw new IllegalStateException("no reply to " + parent);
     }
 
-    /** Every server runs with the JVM options the Procfile gives the bot. */
-    static final List<String> JVM = List.of("-Xmx256m", "-XX:+UseSerialGC");
+    /** The bot runs with the Procfile's JVM options; the other servers too, but for the bot's class-data archive. */
+    static final List<String> BOT_JVM = procfileOptions();
+    static final List<String> JVM = BOT_JVM.stream().filter(o -> !o.startsWith("-XX:SharedArchiveFile")).toList();
+
+    /** {@code web: java <options> ${JAVA_OPTS:-<defaults>} -jar …}: the options with the defaults. */
+    static List<String> procfileOptions() {
+        try {
+            String line = Files.readString(Path.of("Procfile")).strip();
+            String opts = line.substring(line.indexOf("java ") + 5, line.indexOf(" -jar "))
+                    .replaceAll("\\$\\{JAVA_OPTS:-([^}]*)}", "$1");
+            return List.of(opts.trim().split("\\s+"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     /** A server process under test. */
     static final class Server {
         final Process process;
+        /** Its HTTP port; 0 for a client with none. */
         final int port;
         final Path dir;
+        /** The gateway it holds a long connection to, or null. */
+        final LongConnectionGateway gateway;
         long startupMs;
 
-        private Server(Process process, int port, Path dir) {
+        private Server(Process process, int port, Path dir, LongConnectionGateway gateway) {
             this.process = process;
             this.port = port;
             this.dir = dir;
+            this.gateway = gateway;
         }
 
         static Server reference(String kind, Path dir) throws Exception {
@@ -328,40 +460,66 @@ public final class Benchmark {
                     String.valueOf(port), BotHarness.TOKEN, BotHarness.KEY));
             ProcessBuilder pb = new ProcessBuilder(cmd)
                     .redirectErrorStream(true).redirectOutput(dir.resolve(kind + ".log").toFile());
-            return started(pb, port, dir);
+            return started(pb, port, dir, null);
+        }
+
+        /** The SDK's long-connection client with an empty handler; ready once the gateway holds its connection. */
+        static Server sdkLongConnection(PlatformEmulator platform, Path dir) throws Exception {
+            List<String> cmd = new ArrayList<>(List.of(java()));
+            cmd.addAll(JVM);
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BareServers.class.getName(), "sdkws",
+                    platform.baseUrl(), platform.config().appId(), platform.config().appSecret()));
+            ProcessBuilder pb = new ProcessBuilder(cmd)
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("sdkws.log").toFile());
+            return started(pb, 0, dir, platform.longConnection());
         }
 
         static Server bot(PlatformEmulator platform, Path dir) throws Exception {
+            return bot(platform, dir, Map.of());
+        }
+
+        /** The bot from the jar, in real mode against the emulator; {@code env} on top (e.g. the long connection). */
+        static Server bot(PlatformEmulator platform, Path dir, Map<String, String> env) throws Exception {
             int port = freePort();
             var c = platform.config();
             List<String> cmd = new ArrayList<>(List.of(java()));
-            cmd.addAll(JVM);
+            cmd.addAll(BOT_JVM);
             String extra = System.getenv("BENCH_BOT_OPTS");
             if (extra != null && !extra.isBlank()) cmd.addAll(List.of(extra.trim().split("\\s+")));
-            cmd.addAll(List.of("-jar", Path.of("target/permission-bot.jar").toAbsolutePath().toString()));
+            // the Procfile's relative paths (the jar, its class-data archive) from the run's folder
+            Path target = dir.resolve("target");
+            if (!Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                Files.createSymbolicLink(target, Path.of("target").toAbsolutePath());
+            }
+            cmd.addAll(List.of("-jar", "target/permission-bot.jar"));
             ProcessBuilder pb = new ProcessBuilder(cmd)
                     .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("bot.log").toFile());
             pb.environment().putAll(Map.of("FEISHU_APP_ID", c.appId(), "FEISHU_APP_SECRET", c.appSecret(),
                     "FEISHU_VERIFICATION_TOKEN", BotHarness.TOKEN, "FEISHU_ENCRYPT_KEY", BotHarness.KEY,
                     "FEISHU_BASE_URL", platform.baseUrl(), "PORT", String.valueOf(port),
                     "DATABASE_URL", databaseUrl(dir), "LOG_LEVEL", "WARN"));
-            return started(pb, port, dir);
+            pb.environment().putAll(env);
+            return started(pb, port, dir, env.containsKey("FEISHU_TRANSPORT") ? platform.longConnection() : null);
         }
 
-        private static Server started(ProcessBuilder pb, int port, Path dir) throws Exception {
+        /** Started once {@code /healthz} answers 200 (with no port: at once) and, with a {@code gateway}, it is connected. */
+        private static Server started(ProcessBuilder pb, int port, Path dir, LongConnectionGateway gateway) throws Exception {
             long t0 = System.nanoTime();
-            Server s = new Server(pb.start(), port, dir);
+            Server s = new Server(pb.start(), port, dir, gateway);
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (System.nanoTime() < end) {
+            while (port > 0 && s.startupMs == 0 && System.nanoTime() < end) {
                 try {
                     if (HTTP.send(HttpRequest.newBuilder(URI.create(s.url("/healthz"))).build(),
                             HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
                         s.startupMs = (System.nanoTime() - t0) / 1_000_000;
-                        return s;
                     }
                 } catch (IOException e) {
                     Thread.sleep(10);
                 }
+            }
+            if ((port == 0 || s.startupMs > 0)
+                    && (gateway == null || gateway.awaitConnections(1, Duration.ofNanos(end - System.nanoTime())))) {
+                return s;
             }
             s.stop();
             throw new IllegalStateException("server did not become healthy: " + pb.command());
@@ -374,8 +532,8 @@ public final class Benchmark {
         /** Waits until {@code /healthz} shows an empty inbox (the reference servers have none); returns the wait. */
         long awaitIdle() throws Exception {
             long t0 = System.nanoTime();
-            HttpRequest health = HttpRequest.newBuilder(URI.create(url("/healthz"))).build();
-            while (HTTP.send(health, HttpResponse.BodyHandlers.ofString()).body().matches(".*\"inbox_depth\":[1-9].*")) {
+            HttpRequest health = port == 0 ? null : HttpRequest.newBuilder(URI.create(url("/healthz"))).build();
+            while (health != null && HTTP.send(health, HttpResponse.BodyHandlers.ofString()).body().matches(".*\"inbox_depth\":[1-9].*")) {
                 Thread.sleep(100);
             }
             long waited = (System.nanoTime() - t0) / 1_000_000;
@@ -397,10 +555,11 @@ public final class Benchmark {
             return -1;
         }
 
-        /** Stops the process and deletes its database files (the logs stay). */
+        /** Stops the process (and waits until its long connection is gone) and deletes its database files (the logs stay). */
         void stop() throws Exception {
             process.destroy();
             process.waitFor(10, TimeUnit.SECONDS);
+            if (gateway != null) gateway.awaitConnections(0, Duration.ofSeconds(10));
             try (var files = Files.list(dir)) {
                 for (Path f : files.filter(f -> f.getFileName().toString().startsWith("bot.db")).toList()) Files.delete(f);
             }

@@ -35,6 +35,12 @@ class ConfigLoaderTest {
         assertEquals("jdbc:sqlite:data/permission-bot.db", c.databaseUrl());
         assertEquals(Duration.ofHours(24), c.inbox().retention());
         assertTrue(c.apply().anyone());
+        assertEquals(Duration.ofMinutes(1), c.follow().scopesCache());
+    }
+
+    @Test
+    void the_scopes_list_cache_is_configurable() {
+        assertEquals(Duration.ofSeconds(10), parse("follow:\n  scopes_cache_seconds: 10\n", Map.of()).follow().scopesCache());
     }
 
     @Test

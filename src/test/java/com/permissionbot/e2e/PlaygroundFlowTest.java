@@ -44,7 +44,7 @@ class PlaygroundFlowTest {
         return world.replyTo(chat, sent.path("messageId").asText());
     }
 
-    /** Asks until the answer is the expected card (the bot caches the grant status for a few seconds). */
+    /** Asks until the answer is the expected card (in sandbox mode the bot caches the grant status for a few seconds). */
     private JsonNode askUntil(String chat, String text, String expectedTitle) {
         long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         JsonNode reply;
@@ -60,6 +60,7 @@ class PlaygroundFlowTest {
     void missing_then_apply_then_the_admin_grants_then_nothing_is_missing() {
         world = SandboxWorld.start(dir);
         String chat = world.p2pChat();
+        assertEquals(Duration.ofSeconds(5), world.app.config().follow().scopesCache(), "the admin pane's grants show within seconds");
 
         JsonNode missing = ask(chat, "missing permissions");
         JsonNode card = missing.path("card");

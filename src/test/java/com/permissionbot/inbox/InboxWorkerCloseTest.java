@@ -38,7 +38,7 @@ class InboxWorkerCloseTest {
                 Thread.sleep(50);
                 return call.callRealMethod();
             }).when(store).inboxFinishAll(Mockito.anyList());
-            Inbox inbox = new Inbox(store, clock, Duration.ofMinutes(5), Duration.ofHours(24), "p1");
+            Inbox inbox = new Inbox(store, clock, Duration.ofMinutes(5), "p1");
             var cfg = new BotConfig.Inbox(4, Duration.ofMinutes(5), Duration.ofHours(24), Duration.ofHours(1));
             InboxWorker worker = new InboxWorker(store, inbox, clock, cfg, "p1", Map.of("t", row -> {
                 Thread.sleep(1);
@@ -67,7 +67,7 @@ class InboxWorkerCloseTest {
         java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         try (JdbcStore store = JdbcStore.open("jdbc:sqlite:" + dir.resolve("running.db"))) {
-            Inbox inbox = new Inbox(store, clock, Duration.ofMinutes(5), Duration.ofHours(24), "p1");
+            Inbox inbox = new Inbox(store, clock, Duration.ofMinutes(5), "p1");
             var cfg = new BotConfig.Inbox(2, Duration.ofMinutes(5), Duration.ofHours(24), Duration.ofHours(1));
             InboxWorker worker = new InboxWorker(store, inbox, clock, cfg, "p1", Map.of("t", row -> {
                 started.countDown();

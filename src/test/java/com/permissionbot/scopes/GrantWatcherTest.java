@@ -205,12 +205,14 @@ class GrantWatcherTest {
     }
 
     @Test
-    void a_check_right_after_the_chat_read_the_scopes_makes_no_call_of_its_own() {
+    void a_check_reads_the_scopes_afresh_even_right_after_the_chat_did_and_refreshes_the_chats_cache() {
         ScopeService scopes = scopes("a");
         scopes.status(TENANT);
-        assertEquals(1, platform.listCalls.get());
+        platform.scope("approval:approval", true);
         watcher(scopes, "a").tick();
-        assertEquals(1, platform.listCalls.get(), "the scopes list is shared with the chat's few-second cache");
+        assertEquals(2, platform.listCalls.get(), "a revocation is seen at the check, not a cache lifetime later");
+        assertEquals(List.of("contact:user.base:readonly"), scopes.status(TENANT).value().ungranted());
+        assertEquals(2, platform.listCalls.get());
     }
 
     @Test

@@ -401,7 +401,7 @@ class ScopeServiceTest {
     // --- status cache
 
     @Test
-    void status_is_cached_for_a_few_seconds_then_read_again() {
+    void status_is_cached_for_a_minute_then_read_again() {
         ScopeService s = service();
         assertTrue(s.status(TENANT).ok());
         s.status(TENANT);
@@ -410,6 +410,41 @@ class ScopeServiceTest {
         assertEquals(1, platform.listCalls.get());
         clock.advance(Duration.ofMillis(1));
         assertEquals(List.of("contact:user.id:readonly"), s.status(TENANT).value().granted());
+        assertEquals(2, platform.listCalls.get());
+    }
+
+    @Test
+    void a_failed_status_is_kept_only_a_few_seconds() {
+        platform.listFails(FakeGateway.fail(212100, 400));
+        ScopeService s = service();
+        assertFalse(s.status(TENANT).ok());
+        s.status(TENANT);
+        assertEquals(1, platform.listCalls.get(), "not asked again by every message");
+        platform.listFails(null);
+        clock.advance(ScopeService.FAILED_STATUS_TTL);
+        assertTrue(s.status(TENANT).ok());
+        assertEquals(2, platform.listCalls.get());
+    }
+
+    @Test
+    void a_failed_fresh_read_leaves_the_cached_list_to_the_chat() {
+        ScopeService s = service();
+        s.status(TENANT);
+        platform.listFails(FakeGateway.fail(212100, 400));
+        assertFalse(s.freshStatus(TENANT).ok());
+        assertTrue(s.status(TENANT).ok());
+        assertEquals(2, platform.listCalls.get());
+    }
+
+    @Test
+    void a_fresh_read_refreshes_the_cache() {
+        ScopeService s = service();
+        s.status(TENANT);
+        platform.grantAll();
+        clock.advance(ScopeService.STATUS_TTL.minusSeconds(1));
+        s.freshStatus(TENANT);
+        clock.advance(ScopeService.STATUS_TTL.minusSeconds(1));
+        assertEquals(List.of(), s.status(TENANT).value().ungranted());
         assertEquals(2, platform.listCalls.get());
     }
 
@@ -459,21 +494,21 @@ class ScopeServiceTest {
     }
 
     @Test
-    void the_version_is_cached_a_few_seconds_and_a_number_is_read_once_per_version_id() {
+    void the_version_is_cached_a_minute_and_a_number_is_read_once_per_version_id() {
         ScopeService s = fromApi();
         assertEquals("1.0.0", s.currentVersion());
         assertEquals("1.0.0", s.currentVersion());
         assertEquals(1, platform.infoCalls.get());
         assertEquals(1, platform.versionCalls.get());
 
-        clock.advance(OnlineVersion.TTL);
+        clock.advance(ScopeService.STATUS_TTL);
         assertEquals("1.0.0", s.currentVersion());
         assertEquals(2, platform.infoCalls.get());
         assertEquals(1, platform.versionCalls.get(), "the same version id: its number is known");
 
         platform.publish("2.1.0");
-        assertEquals("1.0.0", s.currentVersion(), "within the few seconds");
-        clock.advance(OnlineVersion.TTL);
+        assertEquals("1.0.0", s.currentVersion(), "within the minute");
+        clock.advance(ScopeService.STATUS_TTL);
         assertEquals("2.1.0", s.currentVersion());
         assertEquals(3, platform.infoCalls.get());
         assertEquals(2, platform.versionCalls.get());
@@ -484,7 +519,7 @@ class ScopeServiceTest {
         ScopeService s = fromApi();
         assertEquals("1.0.0", s.freshQuota(TENANT).version());
         platform.publish("1.0.1");
-        assertEquals("1.0.0", s.currentVersion(), "cards that only show the version may be a few seconds late");
+        assertEquals("1.0.0", s.currentVersion(), "cards that only show the version may be up to a minute late");
         assertEquals("1.0.1", s.freshQuota(TENANT).version());
         assertEquals("1.0.1", s.currentVersion(), "the fresh read refreshed the cache");
     }
@@ -619,7 +654,7 @@ class ScopeServiceTest {
     void a_later_api_failure_keeps_the_last_version_it_named() {
         ScopeService s = fromApi();
         assertEquals("1.0.0", s.currentVersion());
-        clock.advance(OnlineVersion.TTL);
+        clock.advance(ScopeService.STATUS_TTL);
         platform.appInfoFails(FakeGateway.fail(5000, 500));
         assertEquals("1.0.0", s.currentVersion());
         assertEquals("1.0.0", s.freshQuota(TENANT).version());
