@@ -116,9 +116,9 @@ public final class App implements AutoCloseable {
         Store store = JdbcStore.open(cfg.databaseUrl());
         try {
             return new App(cfg, store, gateway.join(), clock);
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (RuntimeException e) {
             store.close();
-            throw e.getCause() instanceof RuntimeException r ? r : e;
+            throw e instanceof java.util.concurrent.CompletionException && e.getCause() instanceof RuntimeException r ? r : e;
         }
     }
 

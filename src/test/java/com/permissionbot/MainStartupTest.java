@@ -73,6 +73,7 @@ class MainStartupTest {
         // the archive itself is recorded by `mvn package` from the jar (the JVM archives no class directories)
         Run r = main(Path.of("").toAbsolutePath(), Map.of(), "class-archive-training");
         assertEquals(0, r.exit(), r.stdout() + r.stderr());
+        assertEquals("", r.stderr().strip(), "the training finished");
         assertFalse(r.stdout().contains(" ERROR ") || r.stdout().contains(" WARN "), r.stdout());
     }
 

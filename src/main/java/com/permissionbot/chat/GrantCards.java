@@ -49,8 +49,8 @@ public final class GrantCards {
                 .number("granted_count", granted.size()).number("waiting_count", waiting.size()));
     }
 
-    public Card expired(ApplyRequest r, Duration horizon) {
-        return cards.render("grant_expired", base(r).list("waiting", r.scopes()).number("days", horizon.toDays()));
+    public Card expired(ApplyRequest r, List<String> waiting, Duration horizon) {
+        return cards.render("grant_expired", base(r).list("waiting", waiting).number("days", horizon.toDays()));
     }
 
     /**
@@ -113,7 +113,8 @@ public final class GrantCards {
     public Card opsRequest(ApplyRequest r, String status, List<String> waiting, Quota q, Instant at, Duration horizon,
                            String consoleUrl) {
         boolean partial = ApplyRequest.PARTIAL.equals(status);
-        List<String> listed = partial ? waiting : r.scopes();
+        // a partial grant, and a watch that ended after one, list only what is still waiting
+        List<String> listed = partial || ApplyRequest.EXPIRED.equals(status) ? waiting : r.scopes();
         List<String> first = Pages.split(listed, ScopeCards.PAGE_SIZE, ScopeCards.PAGE_BUDGET_BYTES).slice(listed, 1);
         Look look = switch (status) {
             case ApplyRequest.PARTIAL -> new Look("部分已开通", "Partly granted", "wathet");

@@ -75,9 +75,9 @@ public final class GrantNotices implements GrantWatcher.Notifier, Feature {
     }
 
     @Override
-    public List<OutboxMessage> expired(ApplyRequest r, Instant now) {
-        List<OutboxMessage> out = new ArrayList<>(List.of(reply(r, cards.expired(r, horizon), "expired", now)));
-        out.addAll(ops.changed(r, ApplyRequest.EXPIRED, r.scopes(), now));
+    public List<OutboxMessage> expired(ApplyRequest r, List<String> waiting, Instant now) {
+        List<OutboxMessage> out = new ArrayList<>(List.of(reply(r, cards.expired(r, waiting, horizon), "expired", now)));
+        out.addAll(ops.changed(r, ApplyRequest.EXPIRED, waiting, now));
         return out;
     }
 

@@ -7,6 +7,9 @@ import com.permissionbot.store.ApplyRequest;
 import com.permissionbot.store.OutboxMessage;
 import com.permissionbot.store.Store;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -18,6 +21,7 @@ import java.util.List;
  * that caused it, so restarts and platform outages only delay it. Without an ops chat there is no card.
  */
 public final class OpsRequests implements ScopeService.RequestNotifier {
+    private static final Logger log = LoggerFactory.getLogger(OpsRequests.class);
     private final GrantCards cards;
     private final Store store;
     private final String opsChatId;
@@ -44,9 +48,15 @@ public final class OpsRequests implements ScopeService.RequestNotifier {
         return card(r, status, waiting, store.quota(r.tenantKey(), r.appVersion()), now);
     }
 
+    /** Stored with the request's change, so a card that fails to render is left out rather than undoing the change. */
     private List<OutboxMessage> card(ApplyRequest r, String status, List<String> waiting, Quota q, Instant now) {
         if (opsChatId.isEmpty()) return List.of();
-        return List.of(OutboxMessage.slot("request:" + r.id(), opsChatId, cards.opsRequest(r, status, waiting, q, now, horizon, consoleUrl),
-                Uuids.of("ops-request", String.valueOf(r.id())), "request " + r.id() + ": admins' card (" + status + ")", now));
+        try {
+            return List.of(OutboxMessage.slot("request:" + r.id(), opsChatId, cards.opsRequest(r, status, waiting, q, now, horizon, consoleUrl),
+                    Uuids.of("ops-request", String.valueOf(r.id())), "request " + r.id() + ": admins' card (" + status + ")", now));
+        } catch (RuntimeException e) {
+            log.error("request {}: the admins' card ({}) could not be drawn, so it is left out: {}", r.id(), status, e.toString(), e);
+            return List.of();
+        }
     }
 }

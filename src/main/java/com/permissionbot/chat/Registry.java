@@ -53,13 +53,6 @@ public final class Registry {
     private final Map<String, Event<?>> events = new LinkedHashMap<>();
     private final Set<String> templates = new LinkedHashSet<>();
 
-    /** Registers every feature, in order. */
-    public static Registry of(Feature... features) {
-        Registry r = new Registry();
-        for (Feature f : features) f.register(r);
-        return r;
-    }
-
     /** An intent without a help line of its own. */
     public Registry intent(String name, int precedence, String regex, IntentHandler handler) {
         return intent(name, precedence, regex, null, handler);

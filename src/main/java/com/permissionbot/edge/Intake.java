@@ -10,7 +10,6 @@ import com.permissionbot.feishu.EventParser;
 import com.permissionbot.inbox.Inbox;
 import com.permissionbot.inbox.InboxWorker;
 import com.permissionbot.store.InboxRow;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;
@@ -18,11 +17,9 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
@@ -49,8 +46,6 @@ public final class Intake {
     private final Inbox inbox;
     private final InboxWorker worker;
     private final CardActions actions;
-    /** Looked up once per event type, not in the registry on every event. */
-    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
     /** {@code eventTypes}: the events the bot handles (the workers' handlers); others are acknowledged and dropped. */
     public Intake(String verificationToken, Set<String> eventTypes, Inbox inbox, InboxWorker worker, CardActions actions) {
@@ -73,9 +68,12 @@ public final class Intake {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Received.Unavailable("", "interrupted");
-        } catch (ExecutionException | TimeoutException e) {
+        } catch (TimeoutException e) {
             log.error("a request waited over {} s for the store; not acknowledged, so the platform pushes it again", STORE_WAIT_SECONDS);
             return new Received.Unavailable("", "the store did not answer in time");
+        } catch (ExecutionException e) {
+            log.error("a request failed after it was stored ({}); not acknowledged, so the platform pushes it again", e.getCause().toString());
+            return new Received.Unavailable("", String.valueOf(e.getCause().getMessage()));
         }
     }
 
@@ -132,7 +130,7 @@ public final class Intake {
     }
 
     private Received stored(Envelope env, Optional<InboxRow> row, long started) {
-        counters.computeIfAbsent(env.type(), t -> Metrics.counter("bot.events.received", "type", t)).increment();
+        Metrics.counter("bot.events.received", "type", env.type()).increment();
         if (row.isEmpty()) {
             Metrics.counter("bot.events.duplicates", "type", env.type()).increment();
             log.info("event {} ({}) is a duplicate of {}; acknowledged and dropped", env.eventId(), env.type(), env.dedupKey());
@@ -144,7 +142,6 @@ public final class Intake {
     }
 
     private static Received unavailable(Envelope env, Throwable err) {
-        if (err instanceof java.util.concurrent.CompletionException && err.getCause() != null) err = err.getCause();
         String why = err.getMessage() == null ? err.getClass().getSimpleName() : err.getMessage();
         Metrics.counter("bot.requests.rejected", "reason", "store_unavailable").increment();
         log.error("event {}: could not be stored ({}); not acknowledged, so the platform pushes it again", env.eventId(), why);

@@ -152,11 +152,6 @@ public final class InboxWorker implements AutoCloseable {
         }
     }
 
-    /** The event types this worker has a handler for. */
-    public Set<String> handledTypes() {
-        return handlers.keySet();
-    }
-
     /** Rows handed to workers and not finished yet. */
     public int inFlight() {
         return inFlight.size();

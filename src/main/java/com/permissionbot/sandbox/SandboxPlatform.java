@@ -130,16 +130,6 @@ public final class SandboxPlatform implements LocalPlatform {
         return emulator;
     }
 
-    /** Pushes events and card clicks to the bot's webhook; null until {@link #attach}, and with the long connection. */
-    public EventPusher pusher() {
-        return pusher;
-    }
-
-    /** Delivers events and card clicks by the bot's transport; null until {@link #attach}. */
-    public Deliverer deliverer() {
-        return deliverer;
-    }
-
     @Override
     public void close() {
         if (pusher != null) pusher.close();

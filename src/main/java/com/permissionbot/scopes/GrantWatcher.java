@@ -39,7 +39,8 @@ public final class GrantWatcher {
 
         List<OutboxMessage> partlyGranted(ApplyRequest request, List<String> granted, List<String> waiting, Instant now);
 
-        List<OutboxMessage> expired(ApplyRequest request, Instant now);
+        /** {@code waiting}: the scopes still not granted (all of them unless part was granted). */
+        List<OutboxMessage> expired(ApplyRequest request, List<String> waiting, Instant now);
 
         List<OutboxMessage> revoked(String tenantKey, List<String> scopes, Set<String> chatIds, Instant now);
     }
@@ -152,7 +153,7 @@ public final class GrantWatcher {
         } else if (!granted.isEmpty() && ApplyRequest.PENDING.equals(req.status())) {
             resolve(req, ApplyRequest.PARTIAL, notifier.partlyGranted(req, granted, waiting, now), now);
         } else if (now.isAfter(req.createdAt().plus(horizon))) {
-            resolve(req, ApplyRequest.EXPIRED, notifier.expired(req, now), now);
+            resolve(req, ApplyRequest.EXPIRED, notifier.expired(req, waiting, now), now);
         }
     }
 

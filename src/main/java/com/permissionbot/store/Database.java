@@ -86,6 +86,9 @@ public final class Database {
         c.setPoolName("store");
         if (t.postgres()) {
             c.setMaximumPoolSize(8);
+            // a query on a connection the network cut fails within a minute instead of holding its thread (the inbox's
+            // one writer, whose rows the acks wait for) until TCP gives up, which can take many minutes
+            c.addDataSourceProperty("socketTimeout", "60");
         } else {
             makeParentDir(t.jdbcUrl().substring("jdbc:sqlite:".length()));
             c.setMaximumPoolSize(1);

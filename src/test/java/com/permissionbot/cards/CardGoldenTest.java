@@ -83,7 +83,7 @@ class CardGoldenTest {
                 "审批流要用：同步请假单 (sync leave requests)");
         c.put("grant_granted", () -> grants.granted(request, java.time.Duration.ofMinutes(95)));
         c.put("grant_partial", () -> grants.partlyGranted(request, List.of("approval:approval"), List.of("contact:user.base:readonly")));
-        c.put("grant_expired", () -> grants.expired(request, java.time.Duration.ofDays(7)));
+        c.put("grant_expired", () -> grants.expired(request, request.scopes(), java.time.Duration.ofDays(7)));
         java.time.Instant now = java.time.Instant.parse("2026-11-22T09:30:00Z");
         c.put("grant_revoked", () -> grants.revoked(List.of("approval:approval"), List.of(), null, Fixtures.quota(3), Fixtures.NONCE));
         c.put("grant_revoked_waiting", () -> grants.revoked(List.of("approval:approval"), List.of("approval:approval"),

@@ -95,7 +95,9 @@ class ApplyReasonConversationTest {
         applyWith("   ").notShowing("Your reason");
         assertTrue(opsCard().card().toJson().contains("No reason was given."));
         chat.user("my requests").repliesWith("my_requests").notShowing("reason:", "理由：");
-        chat.user("missing permissions").clicks("apply");
+        chat.clock.advance(Duration.ofSeconds(61)); // past the apply cooldown, so the click makes a second request
+        chat.user("missing permissions").clicks("apply").cardBecomes("apply_success");
+        assertEquals(2, chat.store.applyRequestsBy("ou_alice").size());
         assertEquals("", chat.store.applyRequestsBy("ou_alice").get(0).reason(), "a click without the form has no reason either");
     }
 
@@ -127,7 +129,7 @@ class ApplyReasonConversationTest {
         assertTrue(kept.endsWith("\u2026"));
         for (Card c : List.of(chat.card(), opsCard().card(), chat.user("my requests").card())) {
             assertTrue(c.bytes() < CardRenderer.MAX_BYTES, c.name() + " " + c.bytes());
-            assertFalse(c.toJson().contains("因为".repeat(101)), c.name() + " shows more than 200 characters");
+            assertFalse(c.toJson().contains("因为".repeat(100) + "因"), c.name() + " shows more than 200 characters");
         }
     }
 
@@ -171,6 +173,24 @@ class ApplyReasonConversationTest {
         opsUpdate(ops, "Granted by");
         chat.awaitDelivered();
         assertEquals(1, opsSends().size());
+    }
+
+    @Test
+    void a_watch_that_ends_after_a_partial_grant_lists_only_the_scopes_still_waiting() {
+        applyWith(REASON);
+        String ops = opsCard().messageId();
+        chat.platform.scope("approval:approval", true);
+        chat.clock.advance(Duration.ofSeconds(6));
+        chat.bot.watcher.tick();
+        opsUpdate(ops, "Partly granted");
+        chat.clock.advance(Duration.ofDays(7).plusMinutes(1));
+        chat.bot.watcher.tick();
+        String ended = opsUpdate(ops, "no longer followed").toJson();
+        assertTrue(ended.contains("contact&#58;user.base&#58;readonly"), ended);
+        assertFalse(ended.contains("approval&#58;approval"), "the granted scope is not listed as waiting: " + ended);
+        List<String> told = chat.platform.said("reply").stream().map(r -> r.card().toJson()).filter(j -> j.contains("7 days")).toList();
+        assertEquals(1, told.size(), "the requester is told once");
+        assertFalse(told.get(0).contains("approval&#58;approval"), "nor on the requester's card: " + told.get(0));
     }
 
     @Test

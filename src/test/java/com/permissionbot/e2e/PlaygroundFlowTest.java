@@ -211,6 +211,7 @@ class PlaygroundFlowTest {
         // every copy that was stored has been handled (and any reply it caused sent) before the replies are counted
         long settle = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while ((world.app.store().inboxDepth() > 0 || world.app.store().outboxDepth() > 0) && System.nanoTime() < settle) SandboxWorld.sleep(20);
+        assertEquals(0, world.app.store().inboxDepth() + world.app.store().outboxDepth(), "settled");
         long replies = StreamSupport.stream(world.get("/messages?chat=" + chat).path("messages").spliterator(), false)
                 .filter(m -> mid.equals(m.path("parentId").asText())).count();
         assertEquals(1, replies);

@@ -387,10 +387,11 @@ class PlatformFaultsTest {
         BotHarness.sleep(1500);
     }
 
+    /** Waits for {@code done}; fails the test if it is not true within {@code max}. */
     static void waitUntil(Duration max, BooleanSupplier done) {
         long end = System.nanoTime() + max.toNanos();
-        while (System.nanoTime() < end) {
-            if (done.getAsBoolean()) return;
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > end) throw new AssertionError("not true within " + max);
             BotHarness.sleep(50);
         }
     }

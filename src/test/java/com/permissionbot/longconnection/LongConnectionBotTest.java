@@ -206,7 +206,9 @@ class LongConnectionBotTest {
         assertTrue(d.done().get(5, TimeUnit.SECONDS));
         assertEquals(List.of(200), d.attempts().stream().map(Attempt::code).toList());
         Delivery malformed = gateway.push("{\"schema\":\"2.0\",\"header\":{\"event_type\":\"im.message.receive_v1\"},\"event\":{}}");
-        assertTrue(malformed.done().get(5, TimeUnit.SECONDS), "a refused payload is acked 200: a push again would not mend it");
+        assertTrue(malformed.done().get(5, TimeUnit.SECONDS));
+        assertEquals(List.of(200), malformed.attempts().stream().map(Attempt::code).toList(),
+                "a refused payload is acked 200 at once: a push again would not mend it");
     }
 
     @Test

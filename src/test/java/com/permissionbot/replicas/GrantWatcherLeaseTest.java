@@ -54,7 +54,7 @@ class GrantWatcherLeaseTest {
             return List.of();
         }
 
-        public List<OutboxMessage> expired(ApplyRequest r, Instant now) {
+        public List<OutboxMessage> expired(ApplyRequest r, List<String> waiting, Instant now) {
             told.add("expired " + r.id());
             return List.of();
         }

@@ -44,7 +44,7 @@ class GrantWatcherTest {
             return List.of();
         }
 
-        public List<OutboxMessage> expired(ApplyRequest r, Instant now) {
+        public List<OutboxMessage> expired(ApplyRequest r, List<String> waiting, Instant now) {
             told.add("expired " + r.id());
             return List.of();
         }
